@@ -1,0 +1,2 @@
+// Placeholder so the package builds before this module's first real file lands.
+package enum DICOMModule {}

@@ -1,0 +1,7 @@
+import Testing
+
+@testable import AWSClients
+
+@Test func moduleLinks() {
+    #expect(String(describing: AWSClientsModule.self) == "AWSClientsModule")
+}

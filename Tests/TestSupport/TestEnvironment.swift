@@ -1,0 +1,63 @@
+import Foundation
+
+/// Where the test suite finds its external inputs. `scripts/test.sh` exports these variables; when
+/// a test runs without them (plain `swift test`), data-dependent tests are skipped, except under
+/// `CI=true`, where missing data is a failure (see ``TestEnvironment/isCI``).
+public enum TestEnvironment {
+    /// `CI=true` (or `1`): missing test data must fail the run instead of skipping.
+    public static var isCI: Bool {
+        let value = ProcessInfo.processInfo.environment["CI"]?.lowercased()
+        return value == "true" || value == "1"
+    }
+
+    /// pydicom's `data/test_files` folder (`DICOM_J2K_PYDICOM_TEST_FILES`).
+    public static var pydicomTestFiles: URL? { directory("DICOM_J2K_PYDICOM_TEST_FILES") }
+
+    /// A Python interpreter with pydicom, pylibjpeg-openjpeg and numpy (`DICOM_J2K_PYTHON`).
+    public static var python: String? { executable("DICOM_J2K_PYTHON") }
+
+    /// The repository root, found from this file's location.
+    public static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+    }
+
+    /// A folder under `Tests/` (for example `Tests/Fixtures/malformed`).
+    public static func testsFolder(_ relativePath: String) -> URL {
+        repositoryRoot.appendingPathComponent("Tests").appendingPathComponent(relativePath)
+    }
+
+    static func directory(_ variable: String) -> URL? {
+        guard let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty else { return nil }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return nil
+        }
+        return URL(fileURLWithPath: path)
+    }
+
+    static func executable(_ variable: String) -> String? {
+        guard let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty,
+            FileManager.default.isExecutableFile(atPath: path)
+        else { return nil }
+        return path
+    }
+}
+
+/// Thrown by tests that need data the environment does not provide, under `CI=true`.
+public struct MissingTestDataError: Error, CustomStringConvertible {
+    public let what: String
+    public init(_ what: String) { self.what = what }
+    public var description: String {
+        "missing test data: \(what) (run the suite through scripts/test.sh, which provides it)"
+    }
+}
+
+extension TestEnvironment {
+    /// Returns `value`, or `nil` so the caller can skip; under CI a missing value throws instead.
+    public static func require<T>(_ value: T?, _ what: String) throws -> T? {
+        if let value { return value }
+        if isCI { throw MissingTestDataError(what) }
+        return nil
+    }
+}

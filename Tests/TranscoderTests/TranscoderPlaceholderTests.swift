@@ -1,0 +1,7 @@
+import Testing
+
+@testable import Transcoder
+
+@Test func moduleLinks() {
+    #expect(String(describing: TranscoderModule.self) == "TranscoderModule")
+}
