@@ -52,6 +52,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ResourceMonitor",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AWSSigV4",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
@@ -98,6 +102,7 @@ let package = Package(
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "JPEG2000Tests", dependencies: ["JPEG2000", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ZIPStreamTests", dependencies: ["ZIPStream", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ResourceMonitorTests", dependencies: ["ResourceMonitor"], swiftSettings: swiftSettings),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AWSClientsTests",
