@@ -82,11 +82,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Layer 3: the job: options, naming, the pipeline, the result JSON.
+        .target(
+            name: "CompressionJob",
+            dependencies: [
+                "DICOM", "Transcoder", "ZIPStream", "ResourceMonitor",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Layer 4: the command-line tool.
         .executableTarget(
             name: "dicom-j2k",
             dependencies: [
-                "DICOM", "JPEG2000", "ZIPStream", "Transcoder", "AWSClients",
+                "DICOM", "JPEG2000", "ZIPStream", "Transcoder", "AWSClients", "CompressionJob",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -103,6 +113,11 @@ let package = Package(
         .testTarget(name: "JPEG2000Tests", dependencies: ["JPEG2000", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ZIPStreamTests", dependencies: ["ZIPStream", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ResourceMonitorTests", dependencies: ["ResourceMonitor"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CompressionJobTests",
+            dependencies: ["CompressionJob", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AWSClientsTests",
