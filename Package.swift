@@ -52,6 +52,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            // A deterministic CT phantom for `sample-study`, tests and benchmarks.
+            name: "SampleStudy",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AWSSigV4",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
@@ -96,8 +101,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "JPEG2000Tests", dependencies: ["JPEG2000", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "JPEG2000Tests",
+            dependencies: [
+                "JPEG2000", "SampleStudy", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ZIPStreamTests", dependencies: ["ZIPStream", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SampleStudyTests",
+            dependencies: ["SampleStudy", "JPEG2000", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AWSClientsTests",
