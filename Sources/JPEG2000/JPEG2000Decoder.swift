@@ -76,15 +76,16 @@ public enum JPEG2000Decoder {
             guard opj_setup_decoder(codec, &parameters) != 0 else {
                 throw JPEG2000Error.decodingFailed("opj_setup_decoder", messages: messages.errors)
             }
-            _ = opj_codec_set_threads(codec, 1)
+            _ = opj_codec_set_threads(codec, 0)  // decode on the calling thread
             guard let stream = input.makeStream() else { throw JPEG2000Error.outOfMemory("opj_stream_create") }
             defer { opj_stream_destroy(stream) }
 
             var header: UnsafeMutablePointer<opj_image_t>?
-            guard opj_read_header(stream, codec, &header) != 0, let image = header else {
+            let headerRead = opj_read_header(stream, codec, &header)
+            defer { if let header { opj_image_destroy(header) } }
+            guard headerRead != 0, let image = header else {
                 throw JPEG2000Error.decodingFailed("opj_read_header", messages: messages.errors)
             }
-            defer { opj_image_destroy(image) }
             let width = Int(image.pointee.x1) - Int(image.pointee.x0)
             let height = Int(image.pointee.y1) - Int(image.pointee.y0)
             let components = Int(image.pointee.numcomps)

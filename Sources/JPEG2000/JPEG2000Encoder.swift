@@ -85,7 +85,9 @@ public enum JPEG2000Encoder {
             else { break }
             logger.debug(
                 "jpeg2000 ratio off target",
-                metadata: ["jpeg2000.target": "\(target)", "jpeg2000.achieved": "\(attempt.ratio)", "jpeg2000.pass": "\(pass)"]
+                metadata: [
+                    "jpeg2000.target": "\(target)", "jpeg2000.achieved": "\(attempt.ratio)", "jpeg2000.pass": "\(pass)",
+                ]
             )
             rate = next
         }

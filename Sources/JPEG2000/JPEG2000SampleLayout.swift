@@ -95,7 +95,8 @@ extension JPEG2000SampleLayout {
     /// Reads component `component` out of a frame and writes its true sample values: bits above
     /// `bitsStored` masked off, signed samples sign-extended from bit `bitsStored - 1`.
     /// `frame` must hold ``frameByteCount`` bytes and `destination` ``pixelCount`` values.
-    func unpack(component: Int, from frame: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Int32>) {
+    func unpack(component: Int, from frame: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Int32>)
+    {
         let normalize = SampleNormalizer(bitsStored: bitsStored, isSigned: isSigned)
         let count = pixelCount
         // Byte distance between two samples of this component, and where the first one is.

@@ -47,9 +47,10 @@ enum OpenJPEGFrameEncoder {
             guard opj_setup_encoder(codec, &parameters, image) != 0 else {
                 throw JPEG2000Error.encodingFailed("opj_setup_encoder (\(layout))", messages: messages.errors)
             }
-            // Returns false only when the library was built without thread support; one thread
-            // is then what we get anyway.
-            _ = opj_codec_set_threads(codec, Int32(settings.threads))
+            // OpenJPEG's pool with 0 threads runs every job on the calling thread; with 1 it would
+            // hand them to one worker thread and wait. Setting it always also overrides the
+            // OPJ_NUM_THREADS environment variable. False means no thread support: one thread anyway.
+            _ = opj_codec_set_threads(codec, settings.threads > 1 ? Int32(settings.threads) : 0)
             guard let stream = output.makeStream() else {
                 throw JPEG2000Error.outOfMemory("opj_stream_create")
             }

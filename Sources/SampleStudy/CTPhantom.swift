@@ -53,7 +53,12 @@ public struct CTPhantom: Sendable {
     /// The samples of slice `slice` (0-based, head first) of a study with `count` slices, row by row.
     /// - Throws: ``SampleStudyError/invalidArgument`` for a slice outside `0..<count` or a size outside
     ///   1…4096.
-    public func pixels(forSlice slice: Int, of count: Int, rows: Int = standardSize, columns: Int = standardSize)
+    public func pixels(
+        forSlice slice: Int,
+        of count: Int,
+        rows: Int = standardSize,
+        columns: Int = standardSize
+    )
         throws -> [Int16]
     {
         guard count >= 1, (0..<count).contains(slice) else {

@@ -98,9 +98,17 @@ struct PhantomAnatomy: Sendable {
 
     private func paintParaspinalMuscles(on canvas: inout PhantomCanvas, t: Double) {
         for side in [-1.0, 1.0] {
-            canvas.paint(.init(x: 34 * side, y: 98, halfWidth: 24, halfHeight: 17, angle: 0.2 * side), value: 55, jitter: 5)
+            canvas.paint(
+                .init(x: 34 * side, y: 98, halfWidth: 24, halfHeight: 17, angle: 0.2 * side),
+                value: 55,
+                jitter: 5
+            )
             let psoas = Self.bump(t, 0.55, 0.85, 1.05)
-            canvas.paint(.init(x: 40 * side, y: 62, halfWidth: 16 * psoas, halfHeight: 18 * psoas), value: 52, jitter: 5)
+            canvas.paint(
+                .init(x: 40 * side, y: 62, halfWidth: 16 * psoas, halfHeight: 18 * psoas),
+                value: 52,
+                jitter: 5
+            )
         }
     }
 
@@ -117,7 +125,8 @@ struct PhantomAnatomy: Sendable {
                 exponent: 2.2
             )
             canvas.paint(lung, value: -860, jitter: 18)
-            for vessel in lungVessels where vessel.kind == (side < 0 ? 0 : 1) && (vessel.start...vessel.end).contains(t) {
+            for vessel in lungVessels where vessel.kind == (side < 0 ? 0 : 1) && (vessel.start...vessel.end).contains(t)
+            {
                 let u = vessel.u + vessel.du * t
                 let v = vessel.v + vessel.dv * t
                 guard u * u + v * v < 0.8 else { continue }
@@ -202,9 +211,17 @@ struct PhantomAnatomy: Sendable {
             canvas.paint(gas, value: -960, jitter: 10)
         }
         let spleen = Self.bump(t, 0.38, 0.5, 0.62)
-        canvas.paint(.init(x: 84, y: 34, halfWidth: 28 * spleen, halfHeight: 50 * spleen, angle: -0.5), value: 52, jitter: 5)
+        canvas.paint(
+            .init(x: 84, y: 34, halfWidth: 28 * spleen, halfHeight: 50 * spleen, angle: -0.5),
+            value: 52,
+            jitter: 5
+        )
         let pancreas = Self.bump(t, 0.48, 0.55, 0.62)
-        canvas.paint(.init(x: 12, y: 22, halfWidth: 55 * pancreas, halfHeight: 11 * pancreas, angle: -0.2), value: 45, jitter: 6)
+        canvas.paint(
+            .init(x: 12, y: 22, halfWidth: 55 * pancreas, halfHeight: 11 * pancreas, angle: -0.2),
+            value: 45,
+            jitter: 6
+        )
         let kidneys = Self.bump(t, 0.5, 0.62, 0.76)
         if kidneys > 0 {
             for side in [-1.0, 1.0] {
@@ -280,9 +297,19 @@ struct PhantomAnatomy: Sendable {
         } else {
             canvas.paintBone(vertebra, cortex: 2, cortical: 700, cancellous: 230)
         }
-        canvas.paintBone(.init(x: 0, y: 72 + radius + 14, halfWidth: 14, halfHeight: 10), cortex: 2.5, cortical: 650, cancellous: 260)
+        canvas.paintBone(
+            .init(x: 0, y: 72 + radius + 14, halfWidth: 14, halfHeight: 10),
+            cortex: 2.5,
+            cortical: 650,
+            cancellous: 260
+        )
         canvas.paint(.init(x: 0, y: 72 + radius + 11, halfWidth: 8, halfHeight: 7), value: 15)  // canal
-        canvas.paintBone(.init(x: 0, y: 72 + radius + 30, halfWidth: 6, halfHeight: 12), cortex: 2, cortical: 700, cancellous: 300)
+        canvas.paintBone(
+            .init(x: 0, y: 72 + radius + 30, halfWidth: 6, halfHeight: 12),
+            cortex: 2,
+            cortical: 700,
+            cancellous: 300
+        )
 
         // Ribs around the chest wall, each present over part of the scan, plus the sternum.
         let ribs = Self.bump(t, -0.1, 0.2, 0.62)
@@ -296,7 +323,13 @@ struct PhantomAnatomy: Sendable {
                 let angle = -0.9 + 2.1 * Double(index / 2) / 6 + 0.15 * visible
                 let x = side * ring.halfWidth * cos(angle) * 0.97
                 let y = ring.y + ring.halfHeight * sin(angle) * 0.97
-                let rib = PhantomCanvas.Shape(x: x, y: y, halfWidth: 6 * ribs, halfHeight: 4 * ribs, angle: angle * side)
+                let rib = PhantomCanvas.Shape(
+                    x: x,
+                    y: y,
+                    halfWidth: 6 * ribs,
+                    halfHeight: 4 * ribs,
+                    angle: angle * side
+                )
                 canvas.paintBone(rib, cortex: 1.5, cortical: 850, cancellous: 260)
             }
             let sternum = PhantomCanvas.Shape(x: 0, y: body.y - body.halfHeight + fat + 8, halfWidth: 15, halfHeight: 6)
@@ -319,7 +352,12 @@ struct PhantomAnatomy: Sendable {
         }
         let femoral = Self.bump(t, 0.93, 1.0, 1.1)
         for side in [-1.0, 1.0] where femoral > 0 {
-            canvas.paintBone(.init(x: 85 * side, y: 25, halfWidth: 22 * femoral, halfHeight: 22 * femoral), cortex: 3, cortical: 900, cancellous: 300)
+            canvas.paintBone(
+                .init(x: 85 * side, y: 25, halfWidth: 22 * femoral, halfHeight: 22 * femoral),
+                cortex: 3,
+                cortical: 900,
+                cancellous: 300
+            )
         }
     }
 }

@@ -85,7 +85,8 @@ public final class ZIPStreamWriter<Sink: ZIPStreamSink> {
     /// Writes a whole entry whose bytes are at hand: local header with CRC and sizes, then the data.
     /// - Throws: ``ZIPStreamError`` for a bad or duplicate name or a writer in the wrong state; the
     ///   sink's own errors.
-    public nonisolated(nonsending) func addEntry(named name: String, data: [UInt8], modified: ZIPTimestamp) async throws {
+    public nonisolated(nonsending) func addEntry(named name: String, data: [UInt8], modified: ZIPTimestamp) async throws
+    {
         try checkIdle("addEntry(\(name))")
         let nameBytes = try register(name)
         var crc = ZIPCRC32()
@@ -110,7 +111,11 @@ public final class ZIPStreamWriter<Sink: ZIPStreamSink> {
     /// - Parameter expectedSize: the entry's size if known. When it is unknown or ≥ 4 GiB − 1, the
     ///   local header gets a ZIP64 extra field so the entry may grow to any size; when it is given
     ///   and small, the entry must stay below 4 GiB − 1 bytes.
-    public nonisolated(nonsending) func beginEntry(named name: String, modified: ZIPTimestamp, expectedSize: UInt64? = nil) async throws {
+    public nonisolated(nonsending) func beginEntry(
+        named name: String,
+        modified: ZIPTimestamp,
+        expectedSize: UInt64? = nil
+    ) async throws {
         try checkIdle("beginEntry(\(name))")
         let nameBytes = try register(name)
         let zip64 = options.forceZIP64 || (expectedSize.map { $0 >= ZIPConstants.max32 } ?? true)
@@ -314,7 +319,8 @@ public final class ZIPStreamWriter<Sink: ZIPStreamSink> {
     private func stateError(_ call: String) -> ZIPStreamError {
         switch state {
         case .idle: .noOpenEntry(call)
-        case .inEntry(let entry): .entryAlreadyOpen("\(call) while \(String(decoding: entry.record.name, as: UTF8.self)) is open")
+        case .inEntry(let entry):
+            .entryAlreadyOpen("\(call) while \(String(decoding: entry.record.name, as: UTF8.self)) is open")
         case .finished: .archiveFinished(call)
         case .failed: .writerFailed(call)
         }

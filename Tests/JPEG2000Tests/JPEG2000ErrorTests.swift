@@ -6,7 +6,13 @@ import SampleStudy
 import Testing
 
 @Suite struct JPEG2000ErrorTests {
-    private let validLayout = JPEG2000SampleLayout(rows: 8, columns: 8, bitsAllocated: 16, bitsStored: 12, isSigned: true)
+    private let validLayout = JPEG2000SampleLayout(
+        rows: 8,
+        columns: 8,
+        bitsAllocated: 16,
+        bitsStored: 12,
+        isSigned: true
+    )
 
     @Test(arguments: [
         JPEG2000SampleLayout(rows: 0, columns: 8, bitsAllocated: 16, bitsStored: 12, isSigned: true),
@@ -74,7 +80,12 @@ import Testing
         var logger = Logger(label: "test", factory: { _ in handler })
         logger.logLevel = .trace
         let frame = makeTestFrame(validLayout, seed: 2)
-        let valid = try JPEG2000Encoder.encode(frame.bytes, layout: validLayout, options: .init(mode: .lossless), logger: logger)
+        let valid = try JPEG2000Encoder.encode(
+            frame.bytes,
+            layout: validLayout,
+            options: .init(mode: .lossless),
+            logger: logger
+        )
         var random = TestRandom(seed: 9)
         let garbage: [[UInt8]] = [
             [],
@@ -100,7 +111,12 @@ import Testing
 
     @Test func oversizedCodestreamsAreRefusedBeforeDecoding() throws {
         let frame = makeTestFrame(validLayout, seed: 3)
-        let encoded = try JPEG2000Encoder.encode(frame.bytes, layout: validLayout, options: .init(mode: .lossless), logger: quietLogger)
+        let encoded = try JPEG2000Encoder.encode(
+            frame.bytes,
+            layout: validLayout,
+            options: .init(mode: .lossless),
+            logger: quietLogger
+        )
         #expect(throws: JPEG2000Error.imageTooLarge) {
             try JPEG2000Decoder.decode(encoded.codestream, maximumSampleCount: 63, logger: quietLogger)
         }
@@ -108,7 +124,12 @@ import Testing
 
     @Test func qualityMetricsRejectMismatchedShapes() throws {
         let frame = makeTestFrame(validLayout, seed: 4)
-        let encoded = try JPEG2000Encoder.encode(frame.bytes, layout: validLayout, options: .init(mode: .lossless), logger: quietLogger)
+        let encoded = try JPEG2000Encoder.encode(
+            frame.bytes,
+            layout: validLayout,
+            options: .init(mode: .lossless),
+            logger: quietLogger
+        )
         let decoded = try JPEG2000Decoder.decode(encoded.codestream, logger: quietLogger)
         var other = validLayout
         other.rows = 4

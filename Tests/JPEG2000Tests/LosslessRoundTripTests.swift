@@ -70,9 +70,18 @@ private let losslessCases: [LosslessCase] = [
 @Suite struct LosslessRoundTripTests {
     @Test(arguments: losslessCases)
     func roundTripIsExactInBothDecoders(_ testCase: LosslessCase) throws {
-        let frame = makeTestFrame(testCase.layout, seed: UInt64(testCase.name.utf8.count), garbageHighBits: testCase.garbageHighBits)
+        let frame = makeTestFrame(
+            testCase.layout,
+            seed: UInt64(testCase.name.utf8.count),
+            garbageHighBits: testCase.garbageHighBits
+        )
         let options = JPEG2000EncodingOptions(mode: .lossless, colorTransform: testCase.colorTransform)
-        let encoded = try JPEG2000Encoder.encode(frame.bytes, layout: frame.layout, options: options, logger: quietLogger)
+        let encoded = try JPEG2000Encoder.encode(
+            frame.bytes,
+            layout: frame.layout,
+            options: options,
+            logger: quietLogger
+        )
 
         let siz = try #require(parseSIZ(encoded.codestream), "codestream must start with SOC FF4F then SIZ")
         #expect(siz.width == testCase.layout.columns && siz.height == testCase.layout.rows)
@@ -87,7 +96,11 @@ private let losslessCases: [LosslessCase] = [
         let metrics = try JPEG2000QualityMetrics.compare(original: frame.bytes, layout: frame.layout, decoded: decoded)
         #expect(metrics.isExact && metrics.psnr == .infinity)
 
-        if let python = try checkWithPylibjpeg(encoded.codestream, expected: frame.values, bitsStored: testCase.layout.bitsStored) {
+        if let python = try checkWithPylibjpeg(
+            encoded.codestream,
+            expected: frame.values,
+            bitsStored: testCase.layout.bitsStored
+        ) {
             #expect(python.max_abs_error == 0)
             #expect(python.precision == testCase.layout.bitsStored)
             #expect(python.is_signed == testCase.layout.isSigned)
@@ -100,7 +113,12 @@ private let losslessCases: [LosslessCase] = [
     func everyBitsStoredRoundTrips(bitsStored: Int, signed: Bool) throws {
         let layout = gray(19, 23, allocated: bitsStored <= 8 ? 8 : 16, stored: bitsStored, signed: signed)
         let frame = makeTestFrame(layout, seed: UInt64(bitsStored), garbageHighBits: bitsStored % 3 == 0)
-        let encoded = try JPEG2000Encoder.encode(frame.bytes, layout: layout, options: .init(mode: .lossless), logger: quietLogger)
+        let encoded = try JPEG2000Encoder.encode(
+            frame.bytes,
+            layout: layout,
+            options: .init(mode: .lossless),
+            logger: quietLogger
+        )
         #expect(parseSIZ(encoded.codestream)?.precisions == [bitsStored])
         #expect(parseSIZ(encoded.codestream)?.signed == [signed])
         let decoded = try JPEG2000Decoder.decode(encoded.codestream, logger: quietLogger)
@@ -114,7 +132,12 @@ private let losslessCases: [LosslessCase] = [
     @Test func decodedFrameBytesMatchTheOriginalStorage() throws {
         for layout in [gray(5, 7, allocated: 16, stored: 12, signed: true), rgb(4, 6, planar: .planar), rgb(4, 6)] {
             let frame = makeTestFrame(layout, seed: 7)
-            let encoded = try JPEG2000Encoder.encode(frame.bytes, layout: layout, options: .init(mode: .lossless), logger: quietLogger)
+            let encoded = try JPEG2000Encoder.encode(
+                frame.bytes,
+                layout: layout,
+                options: .init(mode: .lossless),
+                logger: quietLogger
+            )
             let decoded = try JPEG2000Decoder.decode(encoded.codestream, logger: quietLogger)
             #expect(
                 decoded.frameBytes(bitsAllocated: layout.bitsAllocated, planarConfiguration: layout.planarConfiguration)
@@ -127,11 +150,17 @@ private let losslessCases: [LosslessCase] = [
         let layout = gray(64, 80, allocated: 16, stored: 12, signed: true)
         let frames = (0..<8).map { makeTestFrame(layout, seed: UInt64($0)) }
         let options = JPEG2000EncodingOptions(mode: .lossy(targetRatio: 8))
-        let serial = try frames.map { try JPEG2000Encoder.encode($0.bytes, layout: layout, options: options, logger: quietLogger).codestream }
+        let serial = try frames.map {
+            try JPEG2000Encoder.encode($0.bytes, layout: layout, options: options, logger: quietLogger).codestream
+        }
         let parallel = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
             for (index, frame) in frames.enumerated() {
                 group.addTask {
-                    (index, try JPEG2000Encoder.encode(frame.bytes, layout: layout, options: options, logger: quietLogger).codestream)
+                    (
+                        index,
+                        try JPEG2000Encoder.encode(frame.bytes, layout: layout, options: options, logger: quietLogger)
+                            .codestream
+                    )
                 }
             }
             var results = [[UInt8]](repeating: [], count: frames.count)

@@ -80,7 +80,11 @@ func realCTFrames() throws -> [CTFrame]? {
                 logger: quietLogger
             )
             let decoded = try JPEG2000Decoder.decode(encoded.codestream, logger: quietLogger)
-            let metrics = try JPEG2000QualityMetrics.compare(original: frame.bytes, layout: frame.layout, decoded: decoded)
+            let metrics = try JPEG2000QualityMetrics.compare(
+                original: frame.bytes,
+                layout: frame.layout,
+                decoded: decoded
+            )
             print(
                 "ratio \(frame.name) target \(target): achieved \(fmt(encoded.ratio)) "
                     + "(\(encoded.codestream.count) bytes, \(encoded.passes) pass(es)), PSNR \(fmt(metrics.psnr)) dB, "
@@ -98,7 +102,14 @@ func realCTFrames() throws -> [CTFrame]? {
         var frames = [try phantomFrames()[1]]
         if let real = try realCTFrames() { frames += real }
         let colour = makeTestFrame(
-            JPEG2000SampleLayout(rows: 48, columns: 64, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8, isSigned: false),
+            JPEG2000SampleLayout(
+                rows: 48,
+                columns: 64,
+                samplesPerPixel: 3,
+                bitsAllocated: 8,
+                bitsStored: 8,
+                isSigned: false
+            ),
             seed: 3
         )
         frames.append(CTFrame(name: "RGB 8", layout: colour.layout, bytes: colour.bytes, values: colour.values))
@@ -110,7 +121,11 @@ func realCTFrames() throws -> [CTFrame]? {
                 logger: quietLogger
             )
             let decoded = try JPEG2000Decoder.decode(encoded.codestream, logger: quietLogger)
-            let metrics = try JPEG2000QualityMetrics.compare(original: frame.bytes, layout: frame.layout, decoded: decoded)
+            let metrics = try JPEG2000QualityMetrics.compare(
+                original: frame.bytes,
+                layout: frame.layout,
+                decoded: decoded
+            )
             #expect(!metrics.isExact)
             #expect(decoded.precision == frame.layout.bitsStored && decoded.isSigned == frame.layout.isSigned)
             guard
@@ -131,7 +146,14 @@ func realCTFrames() throws -> [CTFrame]? {
     }
 
     @Test func lossyColourUsesTheIrreversibleTransformAndDecodes() throws {
-        let layout = JPEG2000SampleLayout(rows: 64, columns: 64, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8, isSigned: false)
+        let layout = JPEG2000SampleLayout(
+            rows: 64,
+            columns: 64,
+            samplesPerPixel: 3,
+            bitsAllocated: 8,
+            bitsStored: 8,
+            isSigned: false
+        )
         let frame = makeTestFrame(layout, seed: 11)
         for colorTransform in [true, false] {
             let encoded = try JPEG2000Encoder.encode(

@@ -59,7 +59,12 @@ private let logger = Logger(label: "SampleStudyTests", factory: { _ in SwiftLogN
         let phantom = CTPhantom()
         for slice in [60, 200, 340] {
             let bytes = littleEndian(try phantom.pixels(forSlice: slice, of: 399))
-            let lossless = try JPEG2000Encoder.encode(bytes, layout: layout, options: .init(mode: .lossless), logger: logger)
+            let lossless = try JPEG2000Encoder.encode(
+                bytes,
+                layout: layout,
+                options: .init(mode: .lossless),
+                logger: logger
+            )
             let lossy = try JPEG2000Encoder.encode(
                 bytes,
                 layout: layout,
@@ -81,12 +86,31 @@ private let logger = Logger(label: "SampleStudyTests", factory: { _ in SwiftLogN
             try withTemporaryDirectory { folder in
                 let raw = folder.appendingPathComponent("ct.raw")
                 let script = TestEnvironment.testsFolder("python/dicom_pixels.py").path
-                let result = try runProcess(python, [script, files.appendingPathComponent("CT_small.dcm").path, raw.path])
+                let result = try runProcess(
+                    python,
+                    [script, files.appendingPathComponent("CT_small.dcm").path, raw.path]
+                )
                 #expect(result.status == 0, "\(result.stderr)")
                 let bytes = [UInt8](try Data(contentsOf: raw))
-                let real = JPEG2000SampleLayout(rows: 128, columns: 128, bitsAllocated: 16, bitsStored: 16, isSigned: true)
-                let lossless = try JPEG2000Encoder.encode(bytes, layout: real, options: .init(mode: .lossless), logger: logger)
-                let lossy = try JPEG2000Encoder.encode(bytes, layout: real, options: .init(mode: .lossy(targetRatio: 100)), logger: logger)
+                let real = JPEG2000SampleLayout(
+                    rows: 128,
+                    columns: 128,
+                    bitsAllocated: 16,
+                    bitsStored: 16,
+                    isSigned: true
+                )
+                let lossless = try JPEG2000Encoder.encode(
+                    bytes,
+                    layout: real,
+                    options: .init(mode: .lossless),
+                    logger: logger
+                )
+                let lossy = try JPEG2000Encoder.encode(
+                    bytes,
+                    layout: real,
+                    options: .init(mode: .lossy(targetRatio: 100)),
+                    logger: logger
+                )
                 let decoded = try JPEG2000Decoder.decode(lossy.codestream, logger: logger)
                 let metrics = try JPEG2000QualityMetrics.compare(original: bytes, layout: real, decoded: decoded)
                 print(

@@ -174,14 +174,19 @@ private let january20 = ZIPTimestamp(secondsSince1970: 1_737_369_000)  // 2025-0
             }
         }
         let writer = ZIPStreamWriter(sink: FailingSink(budget: 40))
-        await #expect(throws: Broken.self) { try await writer.addEntry(named: "x", data: [UInt8](repeating: 1, count: 100), modified: january20) }
+        await #expect(throws: Broken.self) {
+            try await writer.addEntry(named: "x", data: [UInt8](repeating: 1, count: 100), modified: january20)
+        }
         await #expect(throws: ZIPStreamError.writerFailed) { try await writer.finish() }
     }
 
     @Test func timestampsConvertToDOSFields() {
         let stamp = ZIPTimestamp(secondsSince1970: 1_737_382_530)  // 2025-01-20 14:15:30 UTC
         #expect(stamp == ZIPTimestamp(year: 2025, month: 1, day: 20, hour: 14, minute: 15, second: 30))
-        #expect(ZIPTimestamp(secondsSince1970: 951_782_400) == ZIPTimestamp(year: 2000, month: 2, day: 29, hour: 0, minute: 0, second: 0))
+        #expect(
+            ZIPTimestamp(secondsSince1970: 951_782_400)
+                == ZIPTimestamp(year: 2000, month: 2, day: 29, hour: 0, minute: 0, second: 0)
+        )
         #expect(ZIPTimestamp(secondsSince1970: 0) == .dosEpoch)
         #expect(ZIPTimestamp(secondsSince1970: 10_000_000_000).year == 2107)
     }

@@ -46,7 +46,9 @@ func checkWithPythonZipfile(_ archive: URL, expected: [ExpectedEntry]) throws ->
     defer { try? FileManager.default.removeItem(at: manifest) }
     let script = TestEnvironment.testsFolder("python/zip_check.py").path
     let result = try runProcess(python, [script, archive.path, manifest.path])
-    guard result.status == 0 else { throw ToolFailure(tool: "zip_check.py", status: result.status, output: result.stderr) }
+    guard result.status == 0 else {
+        throw ToolFailure(tool: "zip_check.py", status: result.status, output: result.stderr)
+    }
     return try JSONDecoder().decode(ZipCheckResult.self, from: Data(result.stdout.utf8))
 }
 
