@@ -104,7 +104,7 @@ final class OpenJPEGOutputBuffer {
         return Unmanaged<OpenJPEGOutputBuffer>.fromOpaque(context).takeUnretainedValue()
     }
 
-    private func write(_ data: UnsafeRawBufferPointer) {
+    func write(_ data: UnsafeRawBufferPointer) {
         let end = position + data.count
         if end > bytes.count { bytes.append(contentsOf: repeatElement(0, count: end - bytes.count)) }
         bytes.withUnsafeMutableBytes { target in
@@ -113,7 +113,7 @@ final class OpenJPEGOutputBuffer {
         position = end
     }
 
-    private func move(to offset: Int) -> Bool {
+    func move(to offset: Int) -> Bool {
         guard offset >= 0 else { return false }
         position = offset
         return true
