@@ -56,6 +56,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            // A deterministic CT phantom for `sample-study`, tests and benchmarks.
+            name: "SampleStudy",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AWSSigV4",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
@@ -110,12 +115,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "JPEG2000Tests", dependencies: ["JPEG2000", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "JPEG2000Tests",
+            dependencies: [
+                "JPEG2000", "SampleStudy", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ZIPStreamTests", dependencies: ["ZIPStream", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ResourceMonitorTests", dependencies: ["ResourceMonitor"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CompressionJobTests",
             dependencies: ["CompressionJob", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SampleStudyTests",
+            dependencies: ["SampleStudy", "JPEG2000", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: swiftSettings),
