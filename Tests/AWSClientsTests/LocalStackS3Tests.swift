@@ -13,8 +13,11 @@ struct LocalStackS3Tests {
         let env = try LocalStackEnvironment.require()
         let prefix = "\(env.runID)/listing/"
         // Keys that need encoding: spaces, plus signs, percent, XML specials, non-ASCII.
+        // LocalStack 2026.3.0 fails (HTTP 500) on a continuation token that encodes a non-ASCII key
+        // (it base64-decodes the token as ASCII), so the first key of each page stays ASCII.
+        let suffixes = ["", " space", "+plus", "%25", "&<>'\"", "é/ü", "a b+c"]
         let keys = (0..<2_500).map { index in
-            prefix + String(format: "%04d", index) + ["", " space", "+plus", "%25", "&<>'\"", "é/ü", "a b+c"][index % 7]
+            prefix + String(format: "%04d", index) + (index % 1_000 == 0 ? "" : suffixes[index % 7])
         }
         try await withAWSHTTPClient { http in
             let s3 = S3Client(configuration: env.configuration, httpClient: http)
@@ -75,17 +78,16 @@ struct LocalStackS3Tests {
             #expect(head.contentType == "application/zip")
             #expect(head.userMetadata["task-id"] == "t1")
 
-            // Stream it back and compare as it arrives.
+            // Stream it back, hashing as it arrives.
             let download = try await s3.getObject(bucket: env.bucket, key: key, logger: quietLogger)
-            var offset = 0
-            var mismatch = false
+            var hasher = SHA256()
+            var received = 0
             for try await chunk in download.body {
-                let expected = object[offset..<(offset + chunk.readableBytes)]
-                if !chunk.readableBytesView.elementsEqual(expected) { mismatch = true }
-                offset += chunk.readableBytes
+                chunk.withUnsafeReadableBytes { hasher.update(data: $0) }
+                received += chunk.readableBytes
             }
-            #expect(offset == size)
-            #expect(!mismatch)
+            #expect(received == size)
+            #expect(hasher.finalize().map { String(format: "%02x", $0) }.joined() == sha256Hex(object))
 
             let range = try await s3.getObjectBytes(bucket: env.bucket, key: key, range: .bytes(10_000_000...10_000_099), logger: quietLogger)
             #expect(range.bytes == Array(object[10_000_000...10_000_099]))

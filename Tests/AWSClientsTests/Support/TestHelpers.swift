@@ -1,6 +1,7 @@
 import AWSClients
 import AWSSigV4
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import Logging
 import NIOCore
@@ -85,23 +86,24 @@ func faultConfiguration(
     return configuration
 }
 
-/// Deterministic pseudo-random bytes (xorshift), so large test bodies need no storage.
+/// Deterministic pseudo-random bytes: an AES-CTR keystream (AES-GCM over zeros) keyed by `seed`,
+/// so 50 MB of test data take milliseconds even in a debug build.
 func testBytes(count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed | 1
-    var bytes = [UInt8](repeating: 0, count: count)
-    var index = 0
-    while index < count {
-        state ^= state << 13
-        state ^= state >> 7
-        state ^= state << 17
-        var word = state
-        for _ in 0..<8 where index < count {
-            bytes[index] = UInt8(truncatingIfNeeded: word)
-            word >>= 8
-            index += 1
-        }
+    var keyBytes = [UInt8](repeating: 0, count: 32)
+    withUnsafeBytes(of: seed.littleEndian) { keyBytes.replaceSubrange(0..<8, with: $0) }
+    let zeros = [UInt8](repeating: 0, count: count)
+    do {
+        let nonce = try AES.GCM.Nonce(data: [UInt8](repeating: 7, count: 12))
+        let sealed = try AES.GCM.seal(zeros, using: SymmetricKey(data: keyBytes), nonce: nonce)
+        return Array(sealed.ciphertext)
+    } catch {
+        fatalError("AES-GCM over zeros cannot fail: \(error)")
     }
-    return bytes
+}
+
+/// The hex SHA-256 of bytes, to compare large bodies without holding two copies.
+func sha256Hex(_ bytes: some DataProtocol) -> String {
+    SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
 }
 
 extension ByteBuffer {
