@@ -86,6 +86,7 @@ let package = Package(
             dependencies: [
                 "DICOM", "JPEG2000", "ZIPStream", "Transcoder", "AWSClients",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -263,8 +263,8 @@ struct StreamingFaultTests {
                 #expect(error?.errorCode == "PreconditionFailed")
             }
             #expect(s3.object("/bucket/k") == Array("first".utf8))
-            // PUT, PUT (412), HEAD (is it our own earlier write? no).
-            #expect(server.requests.map(\.method) == [.PUT, .PUT, .HEAD])
+            // A first attempt's 412 is final: no check whether it was our own write.
+            #expect(server.requests.map(\.method) == [.PUT, .PUT])
         }
     }
 
@@ -310,7 +310,27 @@ struct StreamingFaultTests {
                 #expect(error?.code == .alreadyExists)
                 #expect(error?.errorCode == code)
             }
-            #expect(server.requests.map(\.method) == [.PUT, .HEAD])
+            #expect(server.requests.map(\.method) == [.PUT])
+        }
+    }
+
+    @Test func aConditionalPutRetriedAfterA503FindsSomeoneElsesObject() async throws {
+        try await FaultServer.withServer({ request, index in
+            switch (request.method, index) {
+            case (.PUT, 0): .respond(.serviceUnavailable, body: s3ErrorBody("SlowDown"))
+            case (.PUT, _): .respond(.preconditionFailed, body: s3ErrorBody("PreconditionFailed"))
+            default: .respond(.ok, headers: [("ETag", "\"someone-else\""), ("Content-Length", "5")])
+            }
+        }) { server in
+            try await withAWSHTTPClient { http in
+                let client = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let error = await #expect(throws: S3Error.self) {
+                    try await client.putObject(bucket: "b", key: "k", body: ByteBuffer(string: "mine"), ifNoneMatch: true, logger: quietLogger)
+                }
+                #expect(error?.code == .alreadyExists)
+            }
+            // After a retry, the 412 is checked against the object's ETag: not ours.
+            #expect(server.requests.map(\.method) == [.PUT, .PUT, .HEAD])
         }
     }
 }

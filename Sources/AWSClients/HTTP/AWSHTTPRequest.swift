@@ -100,6 +100,16 @@ where Base.Element == ByteBuffer {
     }
 }
 
+/// Counts the attempts of one operation, so a caller can tell a first-try answer from one that
+/// follows a failed attempt (which may have reached the service after all).
+package final class AttemptCounter: Sendable {
+    private let count = Mutex(0)
+    package init() {}
+    package func increment() { count.withLock { $0 += 1 } }
+    /// Attempts started so far.
+    package var value: Int { count.withLock { $0 } }
+}
+
 /// A response whose body has been read completely.
 package struct AWSHTTPResponse: Sendable {
     package var status: HTTPResponseStatus

@@ -38,9 +38,11 @@ package struct AWSTransport: Sendable {
     package typealias ErrorDecoder = @Sendable (AWSHTTPResponse) -> (any Error)?
 
     /// Sends `request` and reads the whole response; retries as the policy allows.
+    /// - Parameter attempts: counts the attempts, for callers that must know whether a retry happened.
     package func execute(
         _ request: AWSHTTPRequest,
         logger: Logger,
+        attempts: AttemptCounter? = nil,
         decodeError: @escaping ErrorDecoder
     ) async throws -> AWSHTTPResponse {
         let flag = ConsumptionFlag()
@@ -54,6 +56,7 @@ package struct AWSTransport: Sendable {
             logger: logger,
             canRetry: { Self.canResend(request.body, flag) }
         ) { attempt in
+            attempts?.increment()
             let prepared = try await prepare(request, flag: flag, logger: logger)
             let limit = attemptLimit(request, deadline: deadline)
             let httpClient = self.httpClient

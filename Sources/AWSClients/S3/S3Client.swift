@@ -170,16 +170,19 @@ public struct S3Client: Sendable {
         try Self.validate(key: key, operation: operation, bucket: bucket)
         var headers = Self.objectHeaders(contentType: contentType, metadata: metadata)
         if ifNoneMatch { headers.append(("if-none-match", "*")) }
+        let attempts = AttemptCounter()
         do {
             let response = try await transport.execute(
                 request(operation, .PUT, bucket: bucket, key: key, headers: headers, body: .bytes(body)),
                 logger: logger,
+                attempts: attempts,
                 decodeError: Self.errorDecoder(operation, bucket: bucket, key: key, conditionalWrite: ifNoneMatch)
             )
             return S3WriteResult(bucket: bucket, key: key, etag: response.headers.first(name: "etag"))
-        } catch let error as S3Error where error.code == .alreadyExists {
-            // A retried PUT whose first attempt did land finds its own object. If the object there
-            // has exactly our bytes (ETag = MD5), the write did happen.
+        } catch let error as S3Error where error.code == .alreadyExists && attempts.value > 1 {
+            // A retried PUT whose earlier attempt did land finds its own object. If the object there
+            // has exactly our bytes (ETag = MD5), the write did happen. A first attempt's 412 is
+            // always reported: the key was taken before this call.
             let md5 = body.withUnsafeReadableBytes { Insecure.MD5.hash(data: $0) }.hexString
             if try await objectHasETag(bucket: bucket, key: key, etag: "\"\(md5)\"", logger: logger) {
                 logger.debug("conditional PUT found its own earlier attempt", metadata: ["s3.key": "\(key)"])

@@ -124,9 +124,9 @@ extension S3Client {
     ///
     /// S3 may answer 200 and still report an error in the body (the response is sent before the
     /// work ends); that is decoded as an ``S3Error`` and, when transient (`InternalError`, `SlowDown`),
-    /// retried. With `ifNoneMatch`, the object is only created if the key is free. If a retry finds
-    /// the upload gone or the key taken because an earlier attempt did complete it, the object's ETag
-    /// is compared with the one these parts produce, and a match counts as success.
+    /// retried. With `ifNoneMatch`, the object is only created if the key is free. If a *retry* finds
+    /// the upload gone or the key taken, an earlier attempt may have completed it after all: the
+    /// object's ETag is compared with the one these parts produce, and a match counts as success.
     ///
     /// - Throws: ``S3Error`` (``S3Error/Code/alreadyExists`` when `ifNoneMatch` and the key is taken).
     @discardableResult
@@ -147,6 +147,7 @@ extension S3Client {
         xml += "</CompleteMultipartUpload>"
         var headers: [(name: String, value: String)] = [("content-type", "application/xml")]
         if ifNoneMatch { headers.append(("if-none-match", "*")) }
+        let attempts = AttemptCounter()
         do {
             let response = try await transport.execute(
                 request(
@@ -159,13 +160,14 @@ extension S3Client {
                     body: .bytes(ByteBuffer(string: xml))
                 ),
                 logger: logger,
+                attempts: attempts,
                 decodeError: { response in
                     Self.decodeCompleteError(response, bucket: bucket, key: key, conditionalWrite: ifNoneMatch)
                 }
             )
             let root = try? XMLTree.parse(response.body.readableBytesView)
             return S3WriteResult(bucket: bucket, key: key, etag: root?.text(of: "ETag"))
-        } catch let error as S3Error where error.code == .alreadyExists || error.code == .noSuchUpload {
+        } catch let error as S3Error where (error.code == .alreadyExists || error.code == .noSuchUpload) && attempts.value > 1 {
             if let etag = Self.multipartETag(parts),
                 try await objectHasETag(bucket: bucket, key: key, etag: etag, logger: logger)
             {
