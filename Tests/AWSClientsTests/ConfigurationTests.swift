@@ -33,22 +33,30 @@ struct ConfigurationTests {
         #expect(configuration.s3Endpoint.origin() == "http://localhost:4566")
         #expect(configuration.sqsEndpoint.origin() == "http://127.0.0.1:9324")
         #expect(configuration.s3AddressingStyle == .path)
-        #expect(configuration.credentials == .fixed(AWSCredentials(accessKeyID: "AKID", secretAccessKey: "secret", sessionToken: "tok")))
+        #expect(
+            configuration.credentials
+                == .fixed(AWSCredentials(accessKeyID: "AKID", secretAccessKey: "secret", sessionToken: "tok"))
+        )
     }
 
     @Test func aRegionIsRequiredForAWSButDefaultedForAnEmulator() throws {
         #expect(throws: AWSClientError.self) { try AWSConfiguration(environment: Self.keys) }
-        let local = try AWSConfiguration(environment: Self.keys.merging(["AWS_ENDPOINT_URL_S3": "http://localhost:4566"]) { $1 })
+        let local = try AWSConfiguration(
+            environment: Self.keys.merging(["AWS_ENDPOINT_URL_S3": "http://localhost:4566"]) { $1 }
+        )
         #expect(local.region == "us-east-1")
         // AWS_REGION wins over AWS_DEFAULT_REGION.
-        let both = try AWSConfiguration(environment: Self.keys.merging(["AWS_REGION": "a-1", "AWS_DEFAULT_REGION": "b-2"]) { $1 })
+        let both = try AWSConfiguration(
+            environment: Self.keys.merging(["AWS_REGION": "a-1", "AWS_DEFAULT_REGION": "b-2"]) { $1 }
+        )
         #expect(both.region == "a-1")
     }
 
     @Test func configuredEndpointsCanBeIgnored() throws {
         let configuration = try AWSConfiguration(
             environment: Self.keys.merging([
-                "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://localhost:4566", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
+                "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://localhost:4566",
+                "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
             ]) { $1 }
         )
         #expect(configuration.s3Endpoint.isCustom == false)
@@ -58,15 +66,24 @@ struct ConfigurationTests {
         let configuration = try AWSConfiguration(environment: [
             "AWS_REGION": "us-east-1", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/creds",
         ])
-        #expect(configuration.credentials == .container(ContainerCredentialsEndpoint(url: "http://169.254.170.2/creds", authorization: .none)))
+        #expect(
+            configuration.credentials
+                == .container(ContainerCredentialsEndpoint(url: "http://169.254.170.2/creds", authorization: .none))
+        )
     }
 
     @Test(arguments: [
         ["AWS_REGION": "us-east-1"],  // no credentials at all
         ["AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "only-the-id"],
         ["AWS_REGION": "us east", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"],
-        ["AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b", "AWS_ENDPOINT_URL": "ftp://x"],
-        ["AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b", "AWS_ENDPOINT_URL": "http://x/path"],
+        [
+            "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b",
+            "AWS_ENDPOINT_URL": "ftp://x",
+        ],
+        [
+            "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b",
+            "AWS_ENDPOINT_URL": "http://x/path",
+        ],
         ["AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b", "AWS_MAX_ATTEMPTS": "0"],
     ])
     func invalidEnvironmentsAreConfigurationErrors(environment: [String: String]) {
@@ -75,7 +92,9 @@ struct ConfigurationTests {
     }
 
     @Test func maxAttemptsComesFromTheEnvironment() throws {
-        let configuration = try AWSConfiguration(environment: Self.keys.merging(["AWS_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "5"]) { $1 })
+        let configuration = try AWSConfiguration(
+            environment: Self.keys.merging(["AWS_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "5"]) { $1 }
+        )
         #expect(configuration.retryPolicy.maxAttempts == 5)
     }
 
@@ -93,7 +112,9 @@ struct ConfigurationTests {
         #expect(dotted.path == "/my.bucket/k")
 
         let local = S3Client(
-            configuration: try AWSConfiguration(environment: Self.keys.merging(["AWS_ENDPOINT_URL": "http://localhost:4566"]) { $1 }),
+            configuration: try AWSConfiguration(
+                environment: Self.keys.merging(["AWS_ENDPOINT_URL": "http://localhost:4566"]) { $1 }
+            ),
             httpClient: .shared
         )
         let path = local.request("S3.ListObjectsV2", .GET, bucket: "my-bucket", key: nil)

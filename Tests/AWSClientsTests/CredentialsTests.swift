@@ -1,3 +1,5 @@
+// The scripted server takes its behaviour as a closure before the test body's trailing closure.
+// swift-format-ignore-file: OnlyOneTrailingClosureArgument
 import AWSClients
 import AWSSigV4
 import AsyncHTTPClient
@@ -15,7 +17,8 @@ import Testing
 struct CredentialsTests {
     static func credentialsJSON(key: String, expiration: String) -> ByteBuffer {
         ByteBuffer(
-            string: #"{"AccessKeyId":"\#(key)","SecretAccessKey":"s3cr3t","Token":"tok-\#(key)","Expiration":"\#(expiration)"}"#
+            string:
+                #"{"AccessKeyId":"\#(key)","SecretAccessKey":"s3cr3t","Token":"tok-\#(key)","Expiration":"\#(expiration)"}"#
         )
     }
 
@@ -34,7 +37,9 @@ struct CredentialsTests {
                     ])
                 )
                 let credentials = try await withAWSHTTPClient { http in
-                    try await ContainerCredentialsFetcher(endpoint: endpoint, httpClient: http).fetch(logger: quietLogger)
+                    try await ContainerCredentialsFetcher(endpoint: endpoint, httpClient: http).fetch(
+                        logger: quietLogger
+                    )
                 }
                 #expect(credentials.accessKeyID == "ASIA1")
                 #expect(credentials.secretAccessKey == "s3cr3t")
@@ -48,11 +53,15 @@ struct CredentialsTests {
     }
 
     @Test func aFailingEndpointIsACredentialsError() async throws {
-        try await FaultServer.withServer({ _, _ in .respond(.forbidden, body: ByteBuffer(string: #"{"code":"AccessDenied"}"#)) }) { server in
+        try await FaultServer.withServer({ _, _ in
+            .respond(.forbidden, body: ByteBuffer(string: #"{"code":"AccessDenied"}"#))
+        }) { server in
             let endpoint = ContainerCredentialsEndpoint(url: "\(server.endpoint)/creds", authorization: .token("t"))
             let error = await #expect(throws: AWSClientError.self) {
                 try await withAWSHTTPClient { http in
-                    try await ContainerCredentialsFetcher(endpoint: endpoint, httpClient: http).fetch(logger: quietLogger)
+                    try await ContainerCredentialsFetcher(endpoint: endpoint, httpClient: http).fetch(
+                        logger: quietLogger
+                    )
                 }
             }
             #expect(error?.code == .credentials)
@@ -98,7 +107,11 @@ struct CredentialsTests {
         let fail = Mutex(false)
         let provider = RefreshingCredentialProvider(now: { clock.withLock { $0 } }) { _ in
             if fail.withLock({ $0 }) { throw AWSClientError(.credentials, "endpoint down") }
-            return AWSCredentials(accessKeyID: "KEY", secretAccessKey: "s", expiration: clock.withLock { $0 }.addingTimeInterval(600))
+            return AWSCredentials(
+                accessKeyID: "KEY",
+                secretAccessKey: "s",
+                expiration: clock.withLock { $0 }.addingTimeInterval(600)
+            )
         }
         _ = try await provider.credentials(logger: quietLogger)
         fail.withLock { $0 = true }
@@ -113,7 +126,13 @@ struct CredentialsTests {
             "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc",
             "AWS_CONTAINER_AUTHORIZATION_TOKEN": "tok",
         ])
-        #expect(endpoint == ContainerCredentialsEndpoint(url: "http://169.254.170.2/v2/credentials/abc", authorization: .token("tok")))
+        #expect(
+            endpoint
+                == ContainerCredentialsEndpoint(
+                    url: "http://169.254.170.2/v2/credentials/abc",
+                    authorization: .token("tok")
+                )
+        )
         #expect(try ContainerCredentialsEndpoint.fromEnvironment([:]) == nil)
     }
 
@@ -129,7 +148,9 @@ struct CredentialsTests {
         ("not a url", false),
     ])
     func fullURIMustNotSendCredentialsInClearTextAcrossTheNetwork(url: String, allowed: Bool) {
-        let result = Result { try ContainerCredentialsEndpoint.fromEnvironment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url]) }
+        let result = Result {
+            try ContainerCredentialsEndpoint.fromEnvironment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url])
+        }
         if allowed {
             #expect((try? result.get())??.url == url)
         } else {

@@ -7,7 +7,9 @@ import NIOHTTP1
 import Testing
 
 /// S3 against a real emulator (LocalStack, started by scripts/test.sh).
-@Suite(.enabled(if: LocalStackEnvironment.shouldRun, "needs DICOM_J2K_TEST_ENDPOINT (scripts/test.sh starts LocalStack)"))
+@Suite(
+    .enabled(if: LocalStackEnvironment.shouldRun, "needs DICOM_J2K_TEST_ENDPOINT (scripts/test.sh starts LocalStack)")
+)
 struct LocalStackS3Tests {
     @Test func listsThousandsOfKeysOverPages() async throws {
         let env = try LocalStackEnvironment.require()
@@ -28,12 +30,20 @@ struct LocalStackS3Tests {
             var pages: [S3ListPage] = []
             var token: String?
             repeat {
-                let page = try await s3.listObjectsV2(bucket: env.bucket, prefix: prefix, continuationToken: token, logger: quietLogger)
+                let page = try await s3.listObjectsV2(
+                    bucket: env.bucket,
+                    prefix: prefix,
+                    continuationToken: token,
+                    logger: quietLogger
+                )
                 pages.append(page)
                 token = page.nextContinuationToken
             } while pages.last?.isTruncated == true && pages.count < 10
             #expect(pages.map(\.objects.count) == [1_000, 1_000, 500])
-            #expect(pages.flatMap(\.objects).map(\.key) == keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+            #expect(
+                pages.flatMap(\.objects).map(\.key)
+                    == keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            )
 
             // The async sequence does the same.
             var listed: [String] = []
@@ -45,7 +55,12 @@ struct LocalStackS3Tests {
             #expect(listed.count == keys.count)
 
             // A delimiter groups "folders".
-            let grouped = try await s3.listObjectsV2(bucket: env.bucket, prefix: prefix + "000", delimiter: "/", logger: quietLogger)
+            let grouped = try await s3.listObjectsV2(
+                bucket: env.bucket,
+                prefix: prefix + "000",
+                delimiter: "/",
+                logger: quietLogger
+            )
             #expect(grouped.commonPrefixes == [prefix + "0005é/"])
             #expect(grouped.objects.count == 9)
         }
@@ -61,7 +76,11 @@ struct LocalStackS3Tests {
             let result = try await s3.withMultipartUpload(
                 bucket: env.bucket,
                 key: key,
-                options: S3MultipartUploadOptions(partSize: 8 * 1024 * 1024, contentType: "application/zip", metadata: ["task-id": "t1"]),
+                options: S3MultipartUploadOptions(
+                    partSize: 8 * 1024 * 1024,
+                    contentType: "application/zip",
+                    metadata: ["task-id": "t1"]
+                ),
                 logger: quietLogger
             ) { writer in
                 var offset = 0
@@ -89,9 +108,19 @@ struct LocalStackS3Tests {
             #expect(received == size)
             #expect(hasher.finalize().map { String(format: "%02x", $0) }.joined() == sha256Hex(object))
 
-            let range = try await s3.getObjectBytes(bucket: env.bucket, key: key, range: .bytes(10_000_000...10_000_099), logger: quietLogger)
+            let range = try await s3.getObjectBytes(
+                bucket: env.bucket,
+                key: key,
+                range: .bytes(10_000_000...10_000_099),
+                logger: quietLogger
+            )
             #expect(range.bytes == Array(object[10_000_000...10_000_099]))
-            let tail = try await s3.getObjectBytes(bucket: env.bucket, key: key, range: .suffix(10), logger: quietLogger)
+            let tail = try await s3.getObjectBytes(
+                bucket: env.bucket,
+                key: key,
+                range: .suffix(10),
+                logger: quietLogger
+            )
             #expect(tail.bytes == Array(object.suffix(10)))
             try await s3.deleteObject(bucket: env.bucket, key: key, logger: quietLogger)
         }
@@ -107,7 +136,13 @@ struct LocalStackS3Tests {
                     for writer in ["writer-a", "writer-b"] {
                         group.addTask {
                             do {
-                                try await s3.putObject(bucket: env.bucket, key: key, body: ByteBuffer(string: writer), ifNoneMatch: true, logger: quietLogger)
+                                try await s3.putObject(
+                                    bucket: env.bucket,
+                                    key: key,
+                                    body: ByteBuffer(string: writer),
+                                    ifNoneMatch: true,
+                                    logger: quietLogger
+                                )
                                 return (writer, true)
                             } catch let error as S3Error where error.code == .alreadyExists {
                                 return (writer, false)
@@ -131,7 +166,9 @@ struct LocalStackS3Tests {
             let s3 = S3Client(configuration: env.configuration, httpClient: http)
             let options = S3MultipartUploadOptions(partSize: 5 * 1024 * 1024, ifNoneMatch: true)
             let first = testBytes(count: 6 * 1024 * 1024, seed: 1)
-            try await s3.withMultipartUpload(bucket: env.bucket, key: key, options: options, logger: quietLogger) { try await $0.write(first) }
+            try await s3.withMultipartUpload(bucket: env.bucket, key: key, options: options, logger: quietLogger) {
+                try await $0.write(first)
+            }
             let error = await #expect(throws: S3Error.self) {
                 try await s3.withMultipartUpload(bucket: env.bucket, key: key, options: options, logger: quietLogger) {
                     try await $0.write(testBytes(count: 6 * 1024 * 1024, seed: 2))
@@ -148,9 +185,13 @@ struct LocalStackS3Tests {
         let key = "\(env.runID)/missing/nothing-here"
         try await withAWSHTTPClient { http in
             let s3 = S3Client(configuration: env.configuration, httpClient: http)
-            let head = await #expect(throws: S3Error.self) { try await s3.headObject(bucket: env.bucket, key: key, logger: quietLogger) }
+            let head = await #expect(throws: S3Error.self) {
+                try await s3.headObject(bucket: env.bucket, key: key, logger: quietLogger)
+            }
             #expect(head?.code == .notFound)
-            let get = await #expect(throws: S3Error.self) { try await s3.getObject(bucket: env.bucket, key: key, logger: quietLogger) }
+            let get = await #expect(throws: S3Error.self) {
+                try await s3.getObject(bucket: env.bucket, key: key, logger: quietLogger)
+            }
             #expect(get?.code == .notFound)
             #expect(get?.errorCode == "NoSuchKey")
             #expect(get?.requestID?.isEmpty == false)
@@ -159,7 +200,14 @@ struct LocalStackS3Tests {
             }
             #expect(bucket?.errorCode == "NoSuchBucket")
             let upload = await #expect(throws: S3Error.self) {
-                try await s3.uploadPart(bucket: env.bucket, key: key, uploadID: "nope", partNumber: 1, body: .bytes(ByteBuffer(string: "x")), logger: quietLogger)
+                try await s3.uploadPart(
+                    bucket: env.bucket,
+                    key: key,
+                    uploadID: "nope",
+                    partNumber: 1,
+                    body: .bytes(ByteBuffer(string: "x")),
+                    logger: quietLogger
+                )
             }
             #expect(upload?.code == .noSuchUpload)
         }
@@ -172,7 +220,9 @@ struct LocalStackS3Tests {
         try await withAWSHTTPClient { http in
             let s3 = S3Client(configuration: env.configuration, httpClient: http)
             let uploadID = try await s3.createMultipartUpload(bucket: env.bucket, key: key, logger: quietLogger)
-            let chunks = stride(from: 0, to: data.count, by: 65_536).map { ByteBuffer(bytes: data[$0..<min(data.count, $0 + 65_536)]) }
+            let chunks = stride(from: 0, to: data.count, by: 65_536).map {
+                ByteBuffer(bytes: data[$0..<min(data.count, $0 + 65_536)])
+            }
             let stream = AsyncStream<ByteBuffer> { continuation in
                 for chunk in chunks { continuation.yield(chunk) }
                 continuation.finish()
@@ -185,19 +235,43 @@ struct LocalStackS3Tests {
                 body: .stream(length: Int64(data.count), stream),
                 logger: quietLogger
             )
-            try await s3.completeMultipartUpload(bucket: env.bucket, key: key, uploadID: uploadID, parts: [part], logger: quietLogger)
+            try await s3.completeMultipartUpload(
+                bucket: env.bucket,
+                key: key,
+                uploadID: uploadID,
+                parts: [part],
+                logger: quietLogger
+            )
             #expect(try await s3.getObjectBytes(bucket: env.bucket, key: key, logger: quietLogger).bytes == data)
 
             // Aborting frees an upload; aborting again is not an error.
-            let abandoned = try await s3.createMultipartUpload(bucket: env.bucket, key: key + "-abandoned", logger: quietLogger)
-            try await s3.abortMultipartUpload(bucket: env.bucket, key: key + "-abandoned", uploadID: abandoned, logger: quietLogger)
-            try await s3.abortMultipartUpload(bucket: env.bucket, key: key + "-abandoned", uploadID: abandoned, logger: quietLogger)
+            let abandoned = try await s3.createMultipartUpload(
+                bucket: env.bucket,
+                key: key + "-abandoned",
+                logger: quietLogger
+            )
+            try await s3.abortMultipartUpload(
+                bucket: env.bucket,
+                key: key + "-abandoned",
+                uploadID: abandoned,
+                logger: quietLogger
+            )
+            try await s3.abortMultipartUpload(
+                bucket: env.bucket,
+                key: key + "-abandoned",
+                uploadID: abandoned,
+                logger: quietLogger
+            )
         }
     }
 }
 
 /// Runs `body` for every element, at most `concurrency` at a time.
-func forEach<T: Sendable>(_ items: [T], concurrency: Int, _ body: @escaping @Sendable (T) async throws -> Void) async throws {
+func forEach<T: Sendable>(
+    _ items: [T],
+    concurrency: Int,
+    _ body: @escaping @Sendable (T) async throws -> Void
+) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
         var iterator = items.makeIterator()
         for _ in 0..<concurrency {

@@ -1,3 +1,5 @@
+// The scripted server takes its behaviour as a closure before the test body's trailing closure.
+// swift-format-ignore-file: OnlyOneTrailingClosureArgument
 import AWSClients
 import AsyncHTTPClient
 import Crypto
@@ -20,7 +22,10 @@ struct RetryFaultTests {
                 : .respond(.ok, headers: [("ETag", "\"abc\"")])
         }) { server in
             try await withAWSHTTPClient { http in
-                let s3 = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: sleeps), httpClient: http)
+                let s3 = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: sleeps),
+                    httpClient: http
+                )
                 let result = try await s3.putObject(bucket: "bucket", key: "a/b.bin", body: body, logger: logs.logger)
                 #expect(result.etag == "\"abc\"")
             }
@@ -40,9 +45,15 @@ struct RetryFaultTests {
 
     @Test func attemptsStopAtTheMaximumWithExponentialBackoff() async throws {
         let sleeps = SleepRecorder()
-        try await FaultServer.withServer({ _, _ in .respond(.internalServerError, body: s3ErrorBody("InternalError")) }) { server in
+        try await FaultServer.withServer({ _, _ in .respond(.internalServerError, body: s3ErrorBody("InternalError")) })
+        { server in
             try await withAWSHTTPClient { http in
-                let configuration = try faultConfiguration(endpoint: server.endpoint, maxAttempts: 4, sleeps: sleeps, random: 0.999)
+                let configuration = try faultConfiguration(
+                    endpoint: server.endpoint,
+                    maxAttempts: 4,
+                    sleeps: sleeps,
+                    random: 0.999
+                )
                 let s3 = S3Client(configuration: configuration, httpClient: http)
                 let error = await #expect(throws: S3Error.self) {
                     try await s3.headObject(bucket: "bucket", key: "k", logger: quietLogger)
@@ -69,7 +80,10 @@ struct RetryFaultTests {
             index == 0 ? .respond(status, body: s3ErrorBody(code)) : .respond(.noContent)
         }) { server in
             try await withAWSHTTPClient { http in
-                let s3 = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let s3 = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 try await s3.deleteObject(bucket: "bucket", key: "k", logger: quietLogger)
             }
             #expect(server.requests.count == 2)
@@ -87,7 +101,10 @@ struct RetryFaultTests {
             .respond(status, headers: [("x-amz-request-id", "REQ-HEADER")], body: s3ErrorBody(code, "said no"))
         }) { server in
             try await withAWSHTTPClient { http in
-                let s3 = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let s3 = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 let error = await #expect(throws: S3Error.self) {
                     try await s3.getObjectBytes(bucket: "bucket", key: "some/key", logger: quietLogger)
                 }
@@ -113,7 +130,12 @@ struct RetryFaultTests {
                 )
                 let s3 = S3Client(configuration: configuration, httpClient: http)
                 let error = await #expect(throws: AWSClientError.self) {
-                    try await s3.putObject(bucket: "bucket", key: "k", body: ByteBuffer(string: "x"), logger: quietLogger)
+                    try await s3.putObject(
+                        bucket: "bucket",
+                        key: "k",
+                        body: ByteBuffer(string: "x"),
+                        logger: quietLogger
+                    )
                 }
                 #expect(error?.code == .timeout)
                 #expect(error?.operation == "S3.PutObject")
@@ -134,7 +156,10 @@ struct RetryFaultTests {
             index == 0 ? .reset : .respond(.ok, body: ByteBuffer(string: listing))
         }) { server in
             try await withAWSHTTPClient { http in
-                let s3 = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let s3 = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 let page = try await s3.listObjectsV2(bucket: "bucket", prefix: "a b", logger: quietLogger)
                 // encoding-type=url: `+` is a space, `%2B` a plus.
                 #expect(page.objects.map(\.key) == ["a b+c d/✓"])
@@ -148,9 +173,13 @@ struct RetryFaultTests {
 
     @Test func aConsumedStreamIsNeverSentAgain() async throws {
         let sleeps = SleepRecorder()
-        try await FaultServer.withServer({ _, _ in .respond(.serviceUnavailable, body: s3ErrorBody("SlowDown")) }) { server in
+        try await FaultServer.withServer({ _, _ in .respond(.serviceUnavailable, body: s3ErrorBody("SlowDown")) }) {
+            server in
             try await withAWSHTTPClient { http in
-                let s3 = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: sleeps), httpClient: http)
+                let s3 = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: sleeps),
+                    httpClient: http
+                )
                 let chunks = [ByteBuffer(string: "hello "), ByteBuffer(string: "world")]
                 let stream = AsyncStream<ByteBuffer> { continuation in
                     for chunk in chunks { continuation.yield(chunk) }
@@ -179,9 +208,17 @@ struct RetryFaultTests {
     @Test func cancellationStopsRetrying() async throws {
         try await FaultServer.withServer({ _, _ in .respond(.serviceUnavailable) }) { server in
             try await withAWSHTTPClient { http in
-                var configuration = try faultConfiguration(endpoint: server.endpoint, maxAttempts: 10, sleeps: SleepRecorder())
+                var configuration = try faultConfiguration(
+                    endpoint: server.endpoint,
+                    maxAttempts: 10,
+                    sleeps: SleepRecorder()
+                )
                 // Real sleeps this time: the task is cancelled while it waits.
-                configuration.retryPolicy = RetryPolicy.standard(maxAttempts: 10, baseDelay: .seconds(30), maxBackoff: .seconds(30))
+                configuration.retryPolicy = RetryPolicy.standard(
+                    maxAttempts: 10,
+                    baseDelay: .seconds(30),
+                    maxBackoff: .seconds(30)
+                )
                 let s3 = S3Client(configuration: configuration, httpClient: http)
                 let task = Task { try await s3.deleteObject(bucket: "bucket", key: "k", logger: quietLogger) }
                 while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
@@ -195,13 +232,28 @@ struct RetryFaultTests {
     @Test func theSessionTokenIsSentAndSigned() async throws {
         try await FaultServer.withServer({ _, _ in .respond(.noContent) }) { server in
             try await withAWSHTTPClient { http in
-                let configuration = try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder(), sessionToken: "TOKEN/1+2=")
-                try await S3Client(configuration: configuration, httpClient: http).deleteObject(bucket: "b", key: "k", logger: quietLogger)
+                let configuration = try faultConfiguration(
+                    endpoint: server.endpoint,
+                    sleeps: SleepRecorder(),
+                    sessionToken: "TOKEN/1+2="
+                )
+                try await S3Client(configuration: configuration, httpClient: http).deleteObject(
+                    bucket: "b",
+                    key: "k",
+                    logger: quietLogger
+                )
             }
             let request = try #require(server.requests.first)
             #expect(request.header("x-amz-security-token") == "TOKEN/1+2=")
-            #expect(request.header("x-amz-content-sha256") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-            #expect(request.header("authorization")?.contains("SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,") == true)
+            #expect(
+                request.header("x-amz-content-sha256")
+                    == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+            )
+            #expect(
+                request.header("authorization")?.contains(
+                    "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,"
+                ) == true
+            )
             #expect(request.header("authorization")?.contains("Credential=ASIAEXAMPLE/") == true)
         }
     }

@@ -1,3 +1,5 @@
+// The scripted server takes its behaviour as a closure before the test body's trailing closure.
+// swift-format-ignore-file: OnlyOneTrailingClosureArgument
 import AWSClients
 import AsyncHTTPClient
 import Crypto
@@ -17,8 +19,17 @@ struct SQSFaultTests {
             """
         try await FaultServer.withServer({ _, _ in .respond(.ok, body: ByteBuffer(string: response)) }) { server in
             let messages = try await withAWSHTTPClient { http in
-                let sqs = SQSClient(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
-                return try await sqs.receiveMessages(queueURL: Self.queueURL, maxMessages: 5, waitTimeSeconds: 7, visibilityTimeout: 60, logger: quietLogger)
+                let sqs = SQSClient(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
+                return try await sqs.receiveMessages(
+                    queueURL: Self.queueURL,
+                    maxMessages: 5,
+                    waitTimeSeconds: 7,
+                    visibilityTimeout: 60,
+                    logger: quietLogger
+                )
             }
             #expect(messages.count == 1)
             #expect(messages.first?.body == "hello")
@@ -48,12 +59,21 @@ struct SQSFaultTests {
         try await FaultServer.withServer({ _, _ in
             .respond(
                 .badRequest,
-                headers: [("x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender"), ("x-amzn-RequestId", "R-9")],
-                body: ByteBuffer(string: #"{"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"The specified queue does not exist."}"#)
+                headers: [
+                    ("x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender"),
+                    ("x-amzn-RequestId", "R-9"),
+                ],
+                body: ByteBuffer(
+                    string:
+                        #"{"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"The specified queue does not exist."}"#
+                )
             )
         }) { server in
             try await withAWSHTTPClient { http in
-                let sqs = SQSClient(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let sqs = SQSClient(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 let error = await #expect(throws: SQSError.self) {
                     try await sqs.sendMessage(queueURL: Self.queueURL, body: "x", logger: quietLogger)
                 }
@@ -70,13 +90,27 @@ struct SQSFaultTests {
     @Test func throttlingAndServerErrorsAreRetried() async throws {
         try await FaultServer.withServer({ _, index in
             switch index {
-            case 0: .respond(.badRequest, body: ByteBuffer(string: #"{"__type":"com.amazonaws.sqs#ThrottlingException","message":"slow down"}"#))
-            case 1: .respond(.internalServerError, body: ByteBuffer(string: #"{"__type":"com.amazonaws.sqs#InternalError"}"#))
-            default: .respond(.ok, body: ByteBuffer(string: #"{"MessageId":"m-2","MD5OfMessageBody":"\#(md5("job"))"}"#))
+            case 0:
+                .respond(
+                    .badRequest,
+                    body: ByteBuffer(
+                        string: #"{"__type":"com.amazonaws.sqs#ThrottlingException","message":"slow down"}"#
+                    )
+                )
+            case 1:
+                .respond(
+                    .internalServerError,
+                    body: ByteBuffer(string: #"{"__type":"com.amazonaws.sqs#InternalError"}"#)
+                )
+            default:
+                .respond(.ok, body: ByteBuffer(string: #"{"MessageId":"m-2","MD5OfMessageBody":"\#(md5("job"))"}"#))
             }
         }) { server in
             let id = try await withAWSHTTPClient { http in
-                let sqs = SQSClient(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let sqs = SQSClient(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 return try await sqs.sendMessage(queueURL: Self.queueURL, body: "job", logger: quietLogger)
             }
             #expect(id == "m-2")
@@ -85,10 +119,14 @@ struct SQSFaultTests {
     }
 
     @Test func aCorruptedBodyIsRejected() async throws {
-        let response = #"{"Messages":[{"MessageId":"m","ReceiptHandle":"r","MD5OfBody":"00000000000000000000000000000000","Body":"x"}]}"#
+        let response =
+            #"{"Messages":[{"MessageId":"m","ReceiptHandle":"r","MD5OfBody":"00000000000000000000000000000000","Body":"x"}]}"#
         try await FaultServer.withServer({ _, _ in .respond(.ok, body: ByteBuffer(string: response)) }) { server in
             try await withAWSHTTPClient { http in
-                let sqs = SQSClient(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let sqs = SQSClient(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 let error = await #expect(throws: SQSError.self) {
                     try await sqs.receiveMessages(queueURL: Self.queueURL, waitTimeSeconds: 0, logger: quietLogger)
                 }
@@ -99,13 +137,24 @@ struct SQSFaultTests {
     }
 
     @Test func aLongPollOutlivesTheAttemptTimeout() async throws {
-        try await FaultServer.withServer({ _, _ in .delay(.milliseconds(600), then: .respond(.ok, body: ByteBuffer(string: "{}"))) }) { server in
+        try await FaultServer.withServer({ _, _ in
+            .delay(.milliseconds(600), then: .respond(.ok, body: ByteBuffer(string: "{}")))
+        }) { server in
             try await withAWSHTTPClient { http in
                 // The attempt timeout (200 ms) is shorter than the server's answer, but a receive with
                 // a 1 s wait gets wait + 10 s.
-                let configuration = try faultConfiguration(endpoint: server.endpoint, maxAttempts: 1, attemptTimeout: .milliseconds(200), sleeps: SleepRecorder())
+                let configuration = try faultConfiguration(
+                    endpoint: server.endpoint,
+                    maxAttempts: 1,
+                    attemptTimeout: .milliseconds(200),
+                    sleeps: SleepRecorder()
+                )
                 let sqs = SQSClient(configuration: configuration, httpClient: http)
-                let messages = try await sqs.receiveMessages(queueURL: Self.queueURL, waitTimeSeconds: 1, logger: quietLogger)
+                let messages = try await sqs.receiveMessages(
+                    queueURL: Self.queueURL,
+                    waitTimeSeconds: 1,
+                    logger: quietLogger
+                )
                 #expect(messages.isEmpty)
             }
         }
@@ -114,7 +163,10 @@ struct SQSFaultTests {
     @Test func invalidArgumentsFailBeforeSending() async throws {
         try await FaultServer.withServer({ _, _ in .respond(.ok, body: ByteBuffer(string: "{}")) }) { server in
             try await withAWSHTTPClient { http in
-                let sqs = SQSClient(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let sqs = SQSClient(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 let error = await #expect(throws: SQSError.self) {
                     try await sqs.receiveMessages(queueURL: Self.queueURL, maxMessages: 11, logger: quietLogger)
                 }

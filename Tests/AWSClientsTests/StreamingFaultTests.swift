@@ -1,3 +1,5 @@
+// The scripted server takes its behaviour as a closure before the test body's trailing closure.
+// swift-format-ignore-file: OnlyOneTrailingClosureArgument
 import AWSClients
 import AsyncHTTPClient
 import Foundation
@@ -18,13 +20,21 @@ struct StreamingFaultTests {
         let s3 = MiniS3(fault: { request, index in
             // The first GET breaks after a third of the body.
             index == 0
-                ? .resetMidBody(.ok, headers: [("ETag", etag)], partialBody: ByteBuffer(bytes: object[..<Self.mib]), fullLength: object.count)
+                ? .resetMidBody(
+                    .ok,
+                    headers: [("ETag", etag)],
+                    partialBody: ByteBuffer(bytes: object[..<Self.mib]),
+                    fullLength: object.count
+                )
                 : nil
         })
         s3.state.withLock { $0.objects["/bucket/big.bin"] = object }
         try await FaultServer.withServer(s3.behaviour) { server in
             try await withAWSHTTPClient { http in
-                let client = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let client = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 let download = try await client.getObject(bucket: "bucket", key: "big.bin", logger: quietLogger)
                 var received: [UInt8] = []
                 for try await chunk in download.body { received += chunk.bytes }
@@ -45,13 +55,21 @@ struct StreamingFaultTests {
         let object = testBytes(count: 2 * Self.mib, seed: 8)
         let s3 = MiniS3(fault: { _, index in
             index == 0
-                ? .resetMidBody(.ok, headers: [("ETag", "\"old-version\"")], partialBody: ByteBuffer(bytes: object[..<1000]), fullLength: object.count)
+                ? .resetMidBody(
+                    .ok,
+                    headers: [("ETag", "\"old-version\"")],
+                    partialBody: ByteBuffer(bytes: object[..<1000]),
+                    fullLength: object.count
+                )
                 : nil
         })
         s3.state.withLock { $0.objects["/bucket/k"] = object }
         try await FaultServer.withServer(s3.behaviour) { server in
             try await withAWSHTTPClient { http in
-                let client = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let client = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 let download = try await client.getObject(bucket: "bucket", key: "k", logger: quietLogger)
                 let error = await #expect(throws: S3Error.self) {
                     for try await _ in download.body {}
@@ -66,8 +84,9 @@ struct StreamingFaultTests {
         let object = testBytes(count: 23 * Self.mib + 4567, seed: 3)
         let partAttempts = Mutex<[Int: Int]>([:])
         let s3 = MiniS3(fault: { request, _ in
-            guard request.method == .PUT, let number = request.query.split(separator: "&")
-                .first(where: { $0.hasPrefix("partNumber=") }).flatMap({ Int($0.dropFirst(11)) })
+            guard request.method == .PUT,
+                let number = request.query.split(separator: "&")
+                    .first(where: { $0.hasPrefix("partNumber=") }).flatMap({ Int($0.dropFirst(11)) })
             else { return nil }
             let attempt = partAttempts.withLock { attempts -> Int in
                 attempts[number, default: 0] += 1
@@ -81,7 +100,14 @@ struct StreamingFaultTests {
         })
         try await FaultServer.withServer(s3.behaviour) { server in
             try await withAWSHTTPClient { http in
-                let client = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, maxAttempts: 3, sleeps: SleepRecorder()), httpClient: http)
+                let client = S3Client(
+                    configuration: try faultConfiguration(
+                        endpoint: server.endpoint,
+                        maxAttempts: 3,
+                        sleeps: SleepRecorder()
+                    ),
+                    httpClient: http
+                )
                 let result = try await client.withMultipartUpload(
                     bucket: "bucket",
                     key: "out/study.zip",
@@ -117,12 +143,16 @@ struct StreamingFaultTests {
                 count += 1
                 return count
             }
-            return count == 1 ? .respond(.ok, body: s3ErrorBody("InternalError", "We encountered an internal error.")) : nil
+            return count == 1
+                ? .respond(.ok, body: s3ErrorBody("InternalError", "We encountered an internal error.")) : nil
         })
         let object = testBytes(count: 6 * Self.mib, seed: 4)
         try await FaultServer.withServer(s3.behaviour) { server in
             try await withAWSHTTPClient { http in
-                let client = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let client = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 try await client.withMultipartUpload(
                     bucket: "bucket",
                     key: "k",
@@ -140,12 +170,18 @@ struct StreamingFaultTests {
     @Test func aFinalErrorInsideA200CompleteAbortsTheUpload() async throws {
         let s3 = MiniS3(fault: { request, _ in
             request.method == .POST && request.query.hasPrefix("uploadId=")
-                ? .respond(.ok, body: s3ErrorBody("InvalidPart", "One or more of the specified parts could not be found."))
+                ? .respond(
+                    .ok,
+                    body: s3ErrorBody("InvalidPart", "One or more of the specified parts could not be found.")
+                )
                 : nil
         })
         try await FaultServer.withServer(s3.behaviour) { server in
             try await withAWSHTTPClient { http in
-                let client = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let client = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 let error = await #expect(throws: S3Error.self) {
                     try await client.withMultipartUpload(
                         bucket: "bucket",
@@ -169,7 +205,10 @@ struct StreamingFaultTests {
         let s3 = MiniS3()
         try await FaultServer.withServer(s3.behaviour) { server in
             try await withAWSHTTPClient { http in
-                let client = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let client = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 await #expect(throws: ProducerFailed.self) {
                     try await client.withMultipartUpload(
                         bucket: "bucket",
@@ -190,11 +229,15 @@ struct StreamingFaultTests {
 
     @Test func aPartThatFailsForGoodStopsTheProducerAndAborts() async throws {
         let s3 = MiniS3(fault: { request, _ in
-            request.method == .PUT && request.query.contains("partNumber=2&") ? .respond(.forbidden, body: s3ErrorBody("AccessDenied")) : nil
+            request.method == .PUT && request.query.contains("partNumber=2&")
+                ? .respond(.forbidden, body: s3ErrorBody("AccessDenied")) : nil
         })
         try await FaultServer.withServer(s3.behaviour) { server in
             try await withAWSHTTPClient { http in
-                let client = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let client = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 let written = Mutex(0)
                 let error = await #expect(throws: S3Error.self) {
                     try await client.withMultipartUpload(
@@ -222,11 +265,15 @@ struct StreamingFaultTests {
     @Test func cancellingAnUploadAbortsIt() async throws {
         let s3 = MiniS3(fault: { request, _ in
             // Parts hang, so the upload is in flight when the task is cancelled.
-            request.method == .PUT && request.query.contains("partNumber=") ? .delay(.seconds(30), then: .respond(.ok)) : nil
+            request.method == .PUT && request.query.contains("partNumber=")
+                ? .delay(.seconds(30), then: .respond(.ok)) : nil
         })
         try await FaultServer.withServer(s3.behaviour) { server in
             try await withAWSHTTPClient { http in
-                let client = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let client = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 let task = Task {
                     try await client.withMultipartUpload(
                         bucket: "bucket",
@@ -249,13 +296,22 @@ struct StreamingFaultTests {
         let s3 = MiniS3()
         try await FaultServer.withServer(s3.behaviour) { server in
             try await withAWSHTTPClient { http in
-                let client = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let client = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 let options = S3MultipartUploadOptions(partSize: 5 * Self.mib, ifNoneMatch: true)
-                try await client.withMultipartUpload(bucket: "bucket", key: "k", options: options, logger: quietLogger) { writer in
+                try await client.withMultipartUpload(bucket: "bucket", key: "k", options: options, logger: quietLogger)
+                { writer in
                     try await writer.write(Array("first".utf8))
                 }
                 let error = await #expect(throws: S3Error.self) {
-                    try await client.withMultipartUpload(bucket: "bucket", key: "k", options: options, logger: quietLogger) { writer in
+                    try await client.withMultipartUpload(
+                        bucket: "bucket",
+                        key: "k",
+                        options: options,
+                        logger: quietLogger
+                    ) { writer in
                         try await writer.write(Array("second".utf8))
                     }
                 }
@@ -289,23 +345,45 @@ struct StreamingFaultTests {
             request.method == .HEAD ? s3.answer(request) : wrapped.behaviour(request, index)
         }) { server in
             try await withAWSHTTPClient { http in
-                let client = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
-                let result = try await client.putObject(bucket: "bucket", key: "k", body: body, ifNoneMatch: true, logger: quietLogger)
+                let client = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
+                let result = try await client.putObject(
+                    bucket: "bucket",
+                    key: "k",
+                    body: body,
+                    ifNoneMatch: true,
+                    logger: quietLogger
+                )
                 #expect(result.etag == MiniS3.etag(body.bytes))
             }
             #expect(server.requests.map(\.method) == [.PUT, .PUT, .HEAD])
         }
     }
 
-    @Test(arguments: [(HTTPResponseStatus.preconditionFailed, "PreconditionFailed"), (.conflict, "ConditionalRequestConflict")])
+    @Test(arguments: [
+        (HTTPResponseStatus.preconditionFailed, "PreconditionFailed"), (.conflict, "ConditionalRequestConflict"),
+    ])
     func conditionalWriteConflictsAreAlreadyExists(status: HTTPResponseStatus, code: String) async throws {
         try await FaultServer.withServer({ request, _ in
-            request.method == .HEAD ? .respond(.ok, headers: [("ETag", "\"other\""), ("Content-Length", "3")]) : .respond(status, body: s3ErrorBody(code))
+            request.method == .HEAD
+                ? .respond(.ok, headers: [("ETag", "\"other\""), ("Content-Length", "3")])
+                : .respond(status, body: s3ErrorBody(code))
         }) { server in
             try await withAWSHTTPClient { http in
-                let client = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let client = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 let error = await #expect(throws: S3Error.self) {
-                    try await client.putObject(bucket: "b", key: "k", body: ByteBuffer(string: "x"), ifNoneMatch: true, logger: quietLogger)
+                    try await client.putObject(
+                        bucket: "b",
+                        key: "k",
+                        body: ByteBuffer(string: "x"),
+                        ifNoneMatch: true,
+                        logger: quietLogger
+                    )
                 }
                 #expect(error?.code == .alreadyExists)
                 #expect(error?.errorCode == code)
@@ -323,9 +401,18 @@ struct StreamingFaultTests {
             }
         }) { server in
             try await withAWSHTTPClient { http in
-                let client = S3Client(configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()), httpClient: http)
+                let client = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
                 let error = await #expect(throws: S3Error.self) {
-                    try await client.putObject(bucket: "b", key: "k", body: ByteBuffer(string: "mine"), ifNoneMatch: true, logger: quietLogger)
+                    try await client.putObject(
+                        bucket: "b",
+                        key: "k",
+                        body: ByteBuffer(string: "mine"),
+                        ifNoneMatch: true,
+                        logger: quietLogger
+                    )
                 }
                 #expect(error?.code == .alreadyExists)
             }

@@ -120,7 +120,12 @@ struct S3SignatureExampleTests {
         var signer = Self.signer
         signer.credentials.sessionToken = "token/with+chars="
         let signed = signer.signHeaders(
-            AWSSigner.Request(method: "PUT", host: "localhost:4566", path: "/bucket/a key+1", query: [("partNumber", "1")]),
+            AWSSigner.Request(
+                method: "PUT",
+                host: "localhost:4566",
+                path: "/bucket/a key+1",
+                query: [("partNumber", "1")]
+            ),
             payload: .unsigned,
             date: Self.date
         )

@@ -75,7 +75,9 @@ struct SigV4TestSuiteTests {
         ),
         Case(
             name: "get-header-value-order",
-            headers: [("My-Header1", "value4"), ("My-Header1", "value1"), ("My-Header1", "value3"), ("My-Header1", "value2")],
+            headers: [
+                ("My-Header1", "value4"), ("My-Header1", "value1"), ("My-Header1", "value3"), ("My-Header1", "value2"),
+            ],
             authorization: "SignedHeaders=host;my-header1;x-amz-date, "
                 + "Signature=08c7e5a9acfcfeb3ab6b2185e75ce8b1deb5e634ec47601a50643f830c755c01"
         ),

@@ -95,7 +95,9 @@ public struct AWSConfiguration: Sendable {
 
         // A local emulator does not care about the region; AWS does, and guessing one would send
         // requests to the wrong place.
-        guard let region = value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? (shared ?? s3 ?? sqs).map({ _ in "us-east-1" })
+        guard
+            let region = value("AWS_REGION") ?? value("AWS_DEFAULT_REGION")
+                ?? (shared ?? s3 ?? sqs).map({ _ in "us-east-1" })
         else {
             throw AWSClientError(.configuration, "no region: set AWS_REGION (or AWS_DEFAULT_REGION)")
         }

@@ -23,7 +23,8 @@ public struct AWSEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// - Throws: ``AWSClientError/Code/configuration`` naming `variable` when the URL is not one.
     public init(url string: String, variable: String) throws(AWSClientError) {
         let trimmed = string.trimmingCharacters(in: .whitespaces)
-        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https",
             let host = url.host, !host.isEmpty
         else {
             throw AWSClientError(.configuration, "\(variable)=\(string) is not an http(s) URL with a host")

@@ -137,7 +137,10 @@ package struct ContainerCredentialsFetcher: Sendable {
             let prepared = request
             let (status, body) = try await withTimeout(timeout, operation: operation) {
                 do {
-                    let response = try await httpClient.execute(prepared, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
+                    let response = try await httpClient.execute(
+                        prepared,
+                        timeout: .nanoseconds(Int64(timeout.nanoseconds))
+                    )
                     return (response.status.code, try await response.body.collect(upTo: 64 * 1024))
                 } catch {
                     throw AWSClientError.wrapping(error, operation: operation)
@@ -166,7 +169,9 @@ package struct ContainerCredentialsFetcher: Sendable {
             token = value
         case .tokenFile(let path):
             do {
-                token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(
+                    in: .whitespacesAndNewlines
+                )
             } catch {
                 throw AWSClientError(
                     .credentials,

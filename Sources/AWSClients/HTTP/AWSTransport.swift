@@ -24,7 +24,8 @@ package struct AWSTransport: Sendable {
     private static let maximumErrorBody = 1024 * 1024
     private static let userAgent = "dicom-j2k-awsclients/1.0"
 
-    package init(configuration: AWSConfiguration, httpClient: HTTPClient, credentialProvider: any AWSCredentialProvider) {
+    package init(configuration: AWSConfiguration, httpClient: HTTPClient, credentialProvider: any AWSCredentialProvider)
+    {
         self.httpClient = httpClient
         self.credentialProvider = credentialProvider
         self.region = configuration.region
@@ -54,7 +55,7 @@ package struct AWSTransport: Sendable {
             operation: request.operation,
             deadline: deadline,
             logger: logger,
-            canRetry: { Self.canResend(request.body, flag) }
+            canRetry: Self.canResend(request.body, flag)
         ) { attempt in
             attempts?.increment()
             let prepared = try await prepare(request, flag: flag, logger: logger)
@@ -62,18 +63,30 @@ package struct AWSTransport: Sendable {
             let httpClient = self.httpClient
             let response = try await withTimeout(limit, operation: request.operation) {
                 do {
-                    let response = try await httpClient.execute(prepared, deadline: .now() + .nanoseconds(limit.nanoseconds), logger: logger)
+                    let response = try await httpClient.execute(
+                        prepared,
+                        deadline: .now() + .nanoseconds(limit.nanoseconds),
+                        logger: logger
+                    )
                     let body = try await response.body.collect(upTo: Self.maximumBufferedBody)
                     return AWSHTTPResponse(status: response.status, headers: response.headers, body: body)
                 } catch let error as NIOTooManyBytesError {
-                    throw AWSClientError(.invalidResponse, "response body over \(Self.maximumBufferedBody) bytes", operation: request.operation, underlying: error)
+                    throw AWSClientError(
+                        .invalidResponse,
+                        "response body over \(Self.maximumBufferedBody) bytes",
+                        operation: request.operation,
+                        underlying: error
+                    )
                 } catch {
                     throw AWSClientError.wrapping(error, operation: request.operation)
                 }
             }
             logger.trace(
                 "AWS response",
-                metadata: ["aws.attempt": "\(attempt)", "http.status": "\(response.status.code)", "aws.request_id": "\(response.requestID ?? "-")"]
+                metadata: [
+                    "aws.attempt": "\(attempt)", "http.status": "\(response.status.code)",
+                    "aws.request_id": "\(response.requestID ?? "-")",
+                ]
             )
             if let error = decodeError(response) { throw error }
             return response
@@ -96,13 +109,17 @@ package struct AWSTransport: Sendable {
             operation: request.operation,
             deadline: deadline,
             logger: logger,
-            canRetry: { Self.canResend(request.body, flag) }
+            canRetry: Self.canResend(request.body, flag)
         ) { attempt in
             let prepared = try await prepare(request, flag: flag, logger: logger)
             let limit = attemptLimit(request, deadline: deadline)
             let response: HTTPClientResponse
             do {
-                response = try await httpClient.execute(prepared, deadline: .now() + .nanoseconds(limit.nanoseconds), logger: logger)
+                response = try await httpClient.execute(
+                    prepared,
+                    deadline: .now() + .nanoseconds(limit.nanoseconds),
+                    logger: logger
+                )
             } catch {
                 throw AWSClientError.wrapping(error, operation: request.operation)
             }
@@ -137,7 +154,11 @@ package struct AWSTransport: Sendable {
     }
 
     /// Builds the signed HTTP request for one attempt.
-    private func prepare(_ request: AWSHTTPRequest, flag: ConsumptionFlag, logger: Logger) async throws -> HTTPClientRequest {
+    private func prepare(
+        _ request: AWSHTTPRequest,
+        flag: ConsumptionFlag,
+        logger: Logger
+    ) async throws -> HTTPClientRequest {
         let credentials: AWSCredentials
         do {
             credentials = try await credentialProvider.credentials(logger: logger)

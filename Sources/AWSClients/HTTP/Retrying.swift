@@ -17,7 +17,7 @@ package func withRetries<T>(
     operation: String,
     deadline: ContinuousClock.Instant?,
     logger: Logger,
-    canRetry: () -> Bool = { true },
+    canRetry: @autoclosure () -> Bool = true,
     _ attempt: (Int) async throws -> T
 ) async throws -> T {
     var number = 1
@@ -51,7 +51,8 @@ package func withRetries<T>(
                 "retrying AWS request",
                 metadata: [
                     "aws.operation": "\(operation)", "aws.attempt": "\(number)",
-                    "aws.retry_delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+                    "aws.retry_delay_ms":
+                        "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
                     "aws.retry_reason": "\(disposition)", "error": "\(error)",
                 ]
             )
@@ -117,7 +118,12 @@ extension AWSClientError: RetryClassifiable {
         case .timeout:
             return AWSClientError(.timeout, "the request timed out", operation: operation, underlying: error)
         case .transient:
-            return AWSClientError(.connection, "the connection failed or was closed", operation: operation, underlying: error)
+            return AWSClientError(
+                .connection,
+                "the connection failed or was closed",
+                operation: operation,
+                underlying: error
+            )
         default:
             return AWSClientError(.connection, "the HTTP request failed", operation: operation, underlying: error)
         }

@@ -65,7 +65,10 @@ final class PartChannel: Sendable {
 
     /// The next part, or `nil` when the channel is finished (and drained) or has failed.
     func next() async -> Part? {
-        enum Step { case part(Part), end, wait }
+        enum Step {
+            case part(Part)
+            case end, wait
+        }
         let step: Step = state.withLock { state in
             if state.failure != nil { return .end }
             if !state.buffer.isEmpty {

@@ -216,7 +216,13 @@ public struct S3Client: Sendable {
         }
         do {
             _ = try await transport.execute(
-                request(operation, .PUT, bucket: bucket, key: nil, body: body.readableBytes > 0 ? .bytes(body) : .empty),
+                request(
+                    operation,
+                    .PUT,
+                    bucket: bucket,
+                    key: nil,
+                    body: body.readableBytes > 0 ? .bytes(body) : .empty
+                ),
                 logger: logger,
                 decodeError: Self.errorDecoder(operation, bucket: bucket, key: nil)
             )
@@ -307,7 +313,13 @@ public struct S3Client: Sendable {
     ) -> AWSTransport.ErrorDecoder {
         { response in
             guard !(200..<300).contains(response.status.code) else { return nil }
-            return S3Error.decode(response, operation: operation, bucket: bucket, key: key, conditionalWrite: conditionalWrite)
+            return S3Error.decode(
+                response,
+                operation: operation,
+                bucket: bucket,
+                key: key,
+                conditionalWrite: conditionalWrite
+            )
         }
     }
 
@@ -329,7 +341,9 @@ public struct S3Client: Sendable {
         } catch {
             throw invalid("unreadable ListObjectsV2 response: \(error)")
         }
-        guard root.name == "ListBucketResult" else { throw invalid("unexpected <\(root.name)> in ListObjectsV2 response") }
+        guard root.name == "ListBucketResult" else {
+            throw invalid("unexpected <\(root.name)> in ListObjectsV2 response")
+        }
         // Decode only if S3 says it encoded: a server ignoring encoding-type sends keys as they are.
         let encoded = root.text(of: "EncodingType") == "url"
         func decode(_ text: String) throws -> String {
@@ -354,6 +368,11 @@ public struct S3Client: Sendable {
         let truncated = root.text(of: "IsTruncated") == "true"
         let token = root.text(of: "NextContinuationToken")
         if truncated && token == nil { throw invalid("a truncated page without NextContinuationToken") }
-        return S3ListPage(objects: objects, commonPrefixes: prefixes, isTruncated: truncated, nextContinuationToken: token)
+        return S3ListPage(
+            objects: objects,
+            commonPrefixes: prefixes,
+            isTruncated: truncated,
+            nextContinuationToken: token
+        )
     }
 }

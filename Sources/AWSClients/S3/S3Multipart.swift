@@ -167,7 +167,9 @@ extension S3Client {
             )
             let root = try? XMLTree.parse(response.body.readableBytesView)
             return S3WriteResult(bucket: bucket, key: key, etag: root?.text(of: "ETag"))
-        } catch let error as S3Error where (error.code == .alreadyExists || error.code == .noSuchUpload) && attempts.value > 1 {
+        } catch let error as S3Error
+            where (error.code == .alreadyExists || error.code == .noSuchUpload) && attempts.value > 1
+        {
             if let etag = Self.multipartETag(parts),
                 try await objectHasETag(bucket: bucket, key: key, etag: etag, logger: logger)
             {
@@ -193,10 +195,21 @@ extension S3Client {
     }
 
     /// Errors of CompleteMultipartUpload: any non-2xx, and an `<Error>` document inside a 200.
-    static func decodeCompleteError(_ response: AWSHTTPResponse, bucket: String, key: String, conditionalWrite: Bool) -> S3Error? {
+    static func decodeCompleteError(
+        _ response: AWSHTTPResponse,
+        bucket: String,
+        key: String,
+        conditionalWrite: Bool
+    ) -> S3Error? {
         let operation = "S3.CompleteMultipartUpload"
         guard (200..<300).contains(response.status.code) else {
-            return S3Error.decode(response, operation: operation, bucket: bucket, key: key, conditionalWrite: conditionalWrite)
+            return S3Error.decode(
+                response,
+                operation: operation,
+                bucket: bucket,
+                key: key,
+                conditionalWrite: conditionalWrite
+            )
         }
         guard let root = try? XMLTree.parse(response.body.readableBytesView) else {
             // An unreadable 200: S3 may have failed while streaming its answer; retry.

@@ -45,7 +45,14 @@ public final class S3UploadWriter {
     /// Bytes written so far.
     public private(set) var bytesWritten: Int64 = 0
 
-    init(client: S3Client, bucket: String, key: String, options: S3MultipartUploadOptions, logger: Logger, channel: PartChannel) {
+    init(
+        client: S3Client,
+        bucket: String,
+        key: String,
+        options: S3MultipartUploadOptions,
+        logger: Logger,
+        channel: PartChannel
+    ) {
         self.client = client
         self.bucket = bucket
         self.key = key
@@ -79,7 +86,8 @@ public final class S3UploadWriter {
             throw S3Error(
                 code: .invalidRequest,
                 errorCode: "TooManyParts",
-                message: "more than \(S3Client.maximumPartCount) parts of \(options.partSize) bytes; use a larger partSize",
+                message:
+                    "more than \(S3Client.maximumPartCount) parts of \(options.partSize) bytes; use a larger partSize",
                 operation: "S3.UploadPart",
                 bucket: bucket,
                 key: key
@@ -127,7 +135,8 @@ extension S3Client {
         logger: Logger,
         _ body: (S3UploadWriter) async throws -> Void
     ) async throws -> S3WriteResult {
-        guard (Self.minimumPartSize...Self.maximumPartSize).contains(options.partSize), options.maxConcurrentParts >= 1 else {
+        guard (Self.minimumPartSize...Self.maximumPartSize).contains(options.partSize), options.maxConcurrentParts >= 1
+        else {
             throw S3Error(
                 code: .invalidRequest,
                 errorCode: "InvalidArgument",
@@ -138,10 +147,25 @@ extension S3Client {
             )
         }
         let channel = PartChannel(capacity: 1)
-        let writer = S3UploadWriter(client: self, bucket: bucket, key: key, options: options, logger: logger, channel: channel)
+        let writer = S3UploadWriter(
+            client: self,
+            bucket: bucket,
+            key: key,
+            options: options,
+            logger: logger,
+            channel: channel
+        )
         do {
             let parts = try await withThrowingTaskGroup(of: [S3CompletedPart].self) { group in
-                group.addTask { try await self.uploadParts(from: channel, bucket: bucket, key: key, maxConcurrent: options.maxConcurrentParts, logger: logger) }
+                group.addTask {
+                    try await self.uploadParts(
+                        from: channel,
+                        bucket: bucket,
+                        key: key,
+                        maxConcurrent: options.maxConcurrentParts,
+                        logger: logger
+                    )
+                }
                 do {
                     try await body(writer)
                     // The last part may be short; it is sent unless the object fits one PutObject.
@@ -179,7 +203,9 @@ extension S3Client {
                 logger: logger
             )
         } catch {
-            if let uploadID = writer.uploadID { await abortAfterFailure(bucket: bucket, key: key, uploadID: uploadID, error: error, logger: logger) }
+            if let uploadID = writer.uploadID {
+                await abortAfterFailure(bucket: bucket, key: key, uploadID: uploadID, error: error, logger: logger)
+            }
             throw error
         }
     }
@@ -227,13 +253,21 @@ extension S3Client {
 
     /// Aborts after a failure. Runs in its own task so that a cancelled caller still gets its parts
     /// freed (a cancelled task's own requests would fail at once); the caller waits for it.
-    private func abortAfterFailure(bucket: String, key: String, uploadID: String, error: any Error, logger: Logger) async {
+    private func abortAfterFailure(
+        bucket: String,
+        key: String,
+        uploadID: String,
+        error: any Error,
+        logger: Logger
+    ) async {
         logger.debug(
             "aborting multipart upload after a failure",
             metadata: ["s3.key": "\(key)", "s3.upload_id": "\(uploadID)", "error": "\(error)"]
         )
         let client = self
-        let abort = Task { try await client.abortMultipartUpload(bucket: bucket, key: key, uploadID: uploadID, logger: logger) }
+        let abort = Task {
+            try await client.abortMultipartUpload(bucket: bucket, key: key, uploadID: uploadID, logger: logger)
+        }
         do {
             try await abort.value
         } catch {

@@ -105,7 +105,8 @@ public struct S3ObjectBody: AsyncSequence, Sendable {
         private mutating func resume(after error: any Error) async throws {
             let disposition = classifyForRetry(error)
             let policy = body.client.configuration.retryPolicy
-            guard disposition != .final, !Task.isCancelled, let etag = body.etag, resumes + 1 < policy.maxAttempts else {
+            guard disposition != .final, !Task.isCancelled, let etag = body.etag, resumes + 1 < policy.maxAttempts
+            else {
                 throw AWSClientError.wrapping(error, operation: "S3.GetObject")
             }
             resumes += 1
@@ -128,7 +129,8 @@ public struct S3ObjectBody: AsyncSequence, Sendable {
                 ifMatch: etag,
                 logger: body.logger
             )
-            guard download.metadata.contentRange?.first == start, download.metadata.contentLength == last - start + 1 else {
+            guard download.metadata.contentRange?.first == start, download.metadata.contentLength == last - start + 1
+            else {
                 throw S3Error(
                     code: .invalidResponse,
                     errorCode: "RangeMismatch",

@@ -166,7 +166,12 @@ public struct SQSClient: Sendable {
 
     /// Sends a message; returns its message ID.
     @discardableResult
-    public func sendMessage(queueURL: String, body: String, delaySeconds: Int? = nil, logger: Logger) async throws -> String {
+    public func sendMessage(
+        queueURL: String,
+        body: String,
+        delaySeconds: Int? = nil,
+        logger: Logger
+    ) async throws -> String {
         let operation = "SQS.SendMessage"
         struct Request: Encodable {
             var QueueUrl: String
@@ -248,7 +253,12 @@ public struct SQSClient: Sendable {
     /// Deletes a queue.
     public func deleteQueue(queueURL: String, logger: Logger) async throws {
         struct Request: Encodable { var QueueUrl: String }
-        let _: Empty = try await call("SQS.DeleteQueue", queueURL: queueURL, Request(QueueUrl: queueURL), logger: logger)
+        let _: Empty = try await call(
+            "SQS.DeleteQueue",
+            queueURL: queueURL,
+            Request(QueueUrl: queueURL),
+            logger: logger
+        )
     }
 
     // MARK: - The JSON protocol
@@ -267,7 +277,13 @@ public struct SQSClient: Sendable {
         do {
             payload = try JSONEncoder().encode(body)
         } catch {
-            throw SQSError(code: .invalidRequest, errorCode: "Encoding", message: "\(error)", operation: operation, queueURL: queueURL)
+            throw SQSError(
+                code: .invalidRequest,
+                errorCode: "Encoding",
+                message: "\(error)",
+                operation: operation,
+                queueURL: queueURL
+            )
         }
         var logger = logger
         if let queueURL { logger[metadataKey: "sqs.queue_url"] = "\(queueURL)" }

@@ -86,7 +86,8 @@ extension SQSError {
         let status = Int(response.status.code)
         let body = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView))
         let queryCode = response.headers.first(name: "x-amzn-query-error")?.split(separator: ";").first.map(String.init)
-        var errorCode = body?.__type.map { String($0.split(separator: "#").last ?? Substring($0)) } ?? queryCode ?? "HTTP \(status)"
+        var errorCode =
+            body?.__type.map { String($0.split(separator: "#").last ?? Substring($0)) } ?? queryCode ?? "HTTP \(status)"
         if errorCode.isEmpty { errorCode = "HTTP \(status)" }
         let allCodes = [errorCode, queryCode ?? ""]
         let code: Code

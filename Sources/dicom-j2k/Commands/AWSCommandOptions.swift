@@ -6,7 +6,10 @@ import Logging
 /// Options shared by the `s3` and `sqs` debug verbs. Everything else comes from the AWS SDKs'
 /// environment variables (see docs/aws.md).
 struct AWSCommandOptions: ParsableArguments {
-    @Option(name: .customLong("endpoint-url"), help: "Endpoint of S3 and SQS, e.g. http://localhost:4566 (default: AWS_ENDPOINT_URL or AWS).")
+    @Option(
+        name: .customLong("endpoint-url"),
+        help: "Endpoint of S3 and SQS, e.g. http://localhost:4566 (default: AWS_ENDPOINT_URL or AWS)."
+    )
     var endpointURL: String?
 
     @Option(help: "AWS region (default: AWS_REGION or AWS_DEFAULT_REGION).")

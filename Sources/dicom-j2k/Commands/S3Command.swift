@@ -64,7 +64,8 @@ struct S3Command: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "cp",
             abstract: "Copy a file to S3, an object to a file (`-` for stdout), or an object to another key.",
-            discussion: "A destination ending in / (or a bucket alone, or a local directory) takes the source's file name. Objects larger than one part (--part-size) are uploaded as streamed multipart uploads."
+            discussion:
+                "A destination ending in / (or a bucket alone, or a local directory) takes the source's file name. Objects larger than one part (--part-size) are uploaded as streamed multipart uploads."
         )
 
         @Argument(help: "Source: a local file or s3://bucket/key.")
@@ -98,8 +99,15 @@ struct S3Command: AsyncParsableCommand {
                 switch (from, to) {
                 case (.local(let path), .s3(let target)):
                     let key = Self.targetKey(target, sourceName: (path as NSString).lastPathComponent)
-                    let result = try await upload(file: path, to: S3URI(bucket: target.bucket, key: key), s3: s3, logger: logger)
-                    print("upload: \(path) to s3://\(target.bucket)/\(key) (\(result.bytes) bytes, ETag \(result.etag ?? "-"))")
+                    let result = try await upload(
+                        file: path,
+                        to: S3URI(bucket: target.bucket, key: key),
+                        s3: s3,
+                        logger: logger
+                    )
+                    print(
+                        "upload: \(path) to s3://\(target.bucket)/\(key) (\(result.bytes) bytes, ETag \(result.etag ?? "-"))"
+                    )
                 case (.s3(let object), .local(let path)):
                     try await download(object, to: path, s3: s3, logger: logger)
                 case (.s3(let object), .s3(let target)):
@@ -121,11 +129,20 @@ struct S3Command: AsyncParsableCommand {
         }
 
         func uploadOptions(contentType: String?) -> S3MultipartUploadOptions {
-            S3MultipartUploadOptions(partSize: partSize * 1024 * 1024, contentType: contentType, ifNoneMatch: noOverwrite)
+            S3MultipartUploadOptions(
+                partSize: partSize * 1024 * 1024,
+                contentType: contentType,
+                ifNoneMatch: noOverwrite
+            )
         }
 
         /// Streams the file into S3: one PutObject if it fits a part, else a multipart upload.
-        func upload(file path: String, to target: S3URI, s3: S3Client, logger: Logger) async throws -> (bytes: Int64, etag: String?) {
+        func upload(
+            file path: String,
+            to target: S3URI,
+            s3: S3Client,
+            logger: Logger
+        ) async throws -> (bytes: Int64, etag: String?) {
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw ValidationError("cannot open \(path) for reading")
             }
@@ -155,11 +172,15 @@ struct S3Command: AsyncParsableCommand {
             }
             var target = path
             var isDirectory: ObjCBool = false
-            if path.hasSuffix("/") || (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            if path.hasSuffix("/")
+                || (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue)
+            {
                 target = (path as NSString).appendingPathComponent(Self.lastComponent(object.key))
             }
             let partial = target + ".part"
-            guard FileManager.default.createFile(atPath: partial, contents: nil), let handle = FileHandle(forWritingAtPath: partial) else {
+            guard FileManager.default.createFile(atPath: partial, contents: nil),
+                let handle = FileHandle(forWritingAtPath: partial)
+            else {
                 throw ValidationError("cannot create \(partial)")
             }
             do {

@@ -47,7 +47,8 @@ struct SQSCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "receive",
             abstract: "Receive messages and print each as one JSON line (messageId, receiptHandle, body, attributes).",
-            discussion: "Received messages stay on the queue and become visible again after the visibility timeout, unless --delete is given."
+            discussion:
+                "Received messages stay on the queue and become visible again after the visibility timeout, unless --delete is given."
         )
 
         @Option(name: .customLong("queue-url"), help: "The queue's URL.")
@@ -96,7 +97,11 @@ struct SQSCommand: AsyncParsableCommand {
                     )
                     print(String(decoding: try encoder.encode(line), as: UTF8.self))
                     if delete {
-                        try await sqs.deleteMessage(queueURL: queueURL, receiptHandle: message.receiptHandle, logger: logger)
+                        try await sqs.deleteMessage(
+                            queueURL: queueURL,
+                            receiptHandle: message.receiptHandle,
+                            logger: logger
+                        )
                     }
                 }
             }

@@ -102,7 +102,9 @@ final class FaultServer: Sendable {
                 body.writeBuffer(&chunk)
             case .end:
                 guard let head else { return }
-                let action = server.handle(Request(method: head.method, uri: head.uri, headers: head.headers, body: body))
+                let action = server.handle(
+                    Request(method: head.method, uri: head.uri, headers: head.headers, body: body)
+                )
                 perform(action, context: context)
             }
         }
@@ -115,7 +117,12 @@ final class FaultServer: Sendable {
                 if !responseHeaders.contains(name: "content-length") {
                     responseHeaders.add(name: "content-length", value: String(body.readableBytes))
                 }
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: responseHeaders))), promise: nil)
+                context.write(
+                    wrapOutboundOut(
+                        .head(HTTPResponseHead(version: .http1_1, status: status, headers: responseHeaders))
+                    ),
+                    promise: nil
+                )
                 context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             case .delay(let amount, let then):
@@ -128,7 +135,12 @@ final class FaultServer: Sendable {
             case .resetMidBody(let status, let headers, let partial, let fullLength):
                 var responseHeaders = HTTPHeaders(headers)
                 responseHeaders.replaceOrAdd(name: "content-length", value: String(fullLength))
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: responseHeaders))), promise: nil)
+                context.write(
+                    wrapOutboundOut(
+                        .head(HTTPResponseHead(version: .http1_1, status: status, headers: responseHeaders))
+                    ),
+                    promise: nil
+                )
                 context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(partial))), promise: nil)
                 reset(context)
             case .reset:

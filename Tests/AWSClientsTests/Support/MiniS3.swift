@@ -26,7 +26,9 @@ final class MiniS3: Sendable {
     var aborted: [String] { state.withLock { $0.aborted } }
     var openUploads: Int { state.withLock { $0.uploads.count } }
 
-    static func etag(_ bytes: [UInt8]) -> String { "\"\(Insecure.MD5.hash(data: bytes).map { String(format: "%02x", $0) }.joined())\"" }
+    static func etag(_ bytes: [UInt8]) -> String {
+        "\"\(Insecure.MD5.hash(data: bytes).map { String(format: "%02x", $0) }.joined())\""
+    }
 
     var behaviour: FaultServer.Behaviour {
         { request, index in
@@ -50,7 +52,13 @@ final class MiniS3: Sendable {
                 let id = "upload-\(state.nextUpload)"
                 state.nextUpload += 1
                 state.uploads[id] = [:]
-                return .respond(.ok, body: ByteBuffer(string: "<InitiateMultipartUploadResult><UploadId>\(id)</UploadId></InitiateMultipartUploadResult>"))
+                return .respond(
+                    .ok,
+                    body: ByteBuffer(
+                        string:
+                            "<InitiateMultipartUploadResult><UploadId>\(id)</UploadId></InitiateMultipartUploadResult>"
+                    )
+                )
             case (.PUT, _, let id?):
                 guard state.uploads[id] != nil, let number = query["partNumber"].flatMap({ Int($0) }) else {
                     return .respond(.notFound, body: s3ErrorBody("NoSuchUpload"))
@@ -58,7 +66,9 @@ final class MiniS3: Sendable {
                 state.uploads[id]?[number] = request.bodyBytes
                 return .respond(.ok, headers: [("ETag", Self.etag(request.bodyBytes))])
             case (.POST, _, let id?):
-                guard let parts = state.uploads[id] else { return .respond(.notFound, body: s3ErrorBody("NoSuchUpload")) }
+                guard let parts = state.uploads[id] else {
+                    return .respond(.notFound, body: s3ErrorBody("NoSuchUpload"))
+                }
                 if request.header("if-none-match") == "*", state.objects[path] != nil {
                     return .respond(.preconditionFailed, body: s3ErrorBody("PreconditionFailed"))
                 }
@@ -66,8 +76,15 @@ final class MiniS3: Sendable {
                 state.objects[path] = bytes
                 state.uploads[id] = nil
                 let digests = parts.keys.sorted().flatMap { Array(Insecure.MD5.hash(data: parts[$0] ?? [])) }
-                let etag = "\"\(Insecure.MD5.hash(data: digests).map { String(format: "%02x", $0) }.joined())-\(parts.count)\""
-                return .respond(.ok, body: ByteBuffer(string: "<CompleteMultipartUploadResult><ETag>\(etag.replacingOccurrences(of: "\"", with: "&quot;"))</ETag></CompleteMultipartUploadResult>"))
+                let etag =
+                    "\"\(Insecure.MD5.hash(data: digests).map { String(format: "%02x", $0) }.joined())-\(parts.count)\""
+                return .respond(
+                    .ok,
+                    body: ByteBuffer(
+                        string:
+                            "<CompleteMultipartUploadResult><ETag>\(etag.replacingOccurrences(of: "\"", with: "&quot;"))</ETag></CompleteMultipartUploadResult>"
+                    )
+                )
             case (.DELETE, _, let id?):
                 state.uploads[id] = nil
                 state.aborted.append(id)
@@ -79,7 +96,9 @@ final class MiniS3: Sendable {
                 state.objects[path] = request.bodyBytes
                 return .respond(.ok, headers: [("ETag", Self.etag(request.bodyBytes))])
             case (.GET, nil, nil), (.HEAD, nil, nil):
-                guard let bytes = state.objects[path] else { return .respond(.notFound, body: s3ErrorBody("NoSuchKey")) }
+                guard let bytes = state.objects[path] else {
+                    return .respond(.notFound, body: s3ErrorBody("NoSuchKey"))
+                }
                 return Self.get(request, bytes)
             default:
                 return .respond(.badRequest, body: s3ErrorBody("InvalidRequest"))

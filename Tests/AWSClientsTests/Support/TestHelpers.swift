@@ -49,7 +49,9 @@ final class LogCapture: Sendable {
 
         func log(event: LogEvent) {
             let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            capture.append(Record(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" }))
+            capture.append(
+                Record(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" })
+            )
         }
     }
 }
@@ -78,7 +80,9 @@ func faultConfiguration(
         "AWS_REGION": "us-east-1",
     ])
     if let sessionToken {
-        configuration.credentials = .fixed(AWSCredentials(accessKeyID: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: sessionToken))
+        configuration.credentials = .fixed(
+            AWSCredentials(accessKeyID: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: sessionToken)
+        )
     }
     configuration.retryPolicy = RetryPolicy.standard(maxAttempts: maxAttempts, baseDelay: .milliseconds(100))
         .withTestHooks(random: { random }, sleep: { try await sleeps.sleep($0) })
@@ -112,5 +116,8 @@ extension ByteBuffer {
 
 /// An S3 `<Error>` document.
 func s3ErrorBody(_ code: String, _ message: String = "test") -> ByteBuffer {
-    ByteBuffer(string: "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>\(code)</Code><Message>\(message)</Message><RequestId>REQ123</RequestId></Error>")
+    ByteBuffer(
+        string:
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>\(code)</Code><Message>\(message)</Message><RequestId>REQ123</RequestId></Error>"
+    )
 }
