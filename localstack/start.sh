@@ -122,15 +122,17 @@ start_localstack() {
   # OVERRIDE_IN_DOCKER=0: this host has /.dockerenv, which would make LocalStack believe it runs in a
   #   container and write to /var/lib/localstack and /tmp/localstack; FILESYSTEM_ROOT keeps its
   #   files (and the service catalog cache that makes later starts fast and lean) in our state dir.
-  # GATEWAY_SERVER=hypercorn binds only 127.0.0.1 (the default twisted server binds 0.0.0.0).
+  # run-on-loopback.py: the default (twisted) gateway ignores GATEWAY_LISTEN's host and would
+  #   listen on every interface; the wrapper binds it to 127.0.0.1. (GATEWAY_SERVER=hypercorn
+  #   binds 127.0.0.1 by itself but drops streamed downloads that a client pauses; see docs/aws.md.)
   # LOCALSTACK_HOST + SQS_ENDPOINT_STRATEGY=path: queue URLs are http://localhost:PORT/queue/...,
   #   not *.localstack.cloud names that need public DNS.
   # DNS_ADDRESS=0, DISABLE_EVENTS=1, SKIP_SSL_CERT_DOWNLOAD=1: no DNS server, analytics or downloads.
   env OVERRIDE_IN_DOCKER=0 FILESYSTEM_ROOT="$STATE/fs" \
-      GATEWAY_LISTEN="127.0.0.1:$PORT" GATEWAY_SERVER=hypercorn LOCALSTACK_HOST="localhost:$PORT" \
+      GATEWAY_LISTEN="127.0.0.1:$PORT" GATEWAY_SERVER=twisted LOCALSTACK_HOST="localhost:$PORT" \
       SERVICES=s3,sqs EAGER_SERVICE_LOADING=1 SQS_ENDPOINT_STRATEGY=path \
       DNS_ADDRESS=0 DISABLE_EVENTS=1 SKIP_SSL_CERT_DOWNLOAD=1 PERSISTENCE=0 LOCALSTACK_AUTH_TOKEN= \
-      setsid nohup "$VENV/bin/python" -m localstack.runtime.main >>"$LOG" 2>&1 < /dev/null &
+      setsid nohup "$VENV/bin/python" "$HERE/run-on-loopback.py" >>"$LOG" 2>&1 < /dev/null &
   echo $! > "$PIDFILE"
   local pid=$! t0=$SECONDS
   say "started LocalStack $LOCALSTACK_VERSION (pid $pid, log $LOG); waiting up to ${START_TIMEOUT}s"

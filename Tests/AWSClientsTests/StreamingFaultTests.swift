@@ -51,6 +51,39 @@ struct StreamingFaultTests {
         }
     }
 
+    @Test func aDownloadClosedEarlyResumes() async throws {
+        let object = testBytes(count: 2 * Self.mib + 77, seed: 12)
+        let etag = MiniS3.etag(object)
+        let s3 = MiniS3(fault: { request, index in
+            index == 0
+                ? .closeMidBody(
+                    .ok,
+                    headers: [("ETag", etag)],
+                    partialBody: ByteBuffer(bytes: object[..<500_000]),
+                    fullLength: object.count
+                )
+                : nil
+        })
+        s3.state.withLock { $0.objects["/bucket/k"] = object }
+        try await FaultServer.withServer(s3.behaviour) { server in
+            try await withAWSHTTPClient { http in
+                let client = S3Client(
+                    configuration: try faultConfiguration(endpoint: server.endpoint, sleeps: SleepRecorder()),
+                    httpClient: http
+                )
+                let bytes = try await client.getObjectBytes(bucket: "bucket", key: "k", logger: quietLogger)
+                #expect(bytes.bytes == object)
+            }
+            #expect(server.requests.count == 2)
+            // The HTTP client may drop bytes it had buffered when the connection ended; the resume
+            // starts after the last byte actually delivered.
+            let range = try #require(server.requests[1].header("range"))
+            let start = try #require(Int(range.dropFirst("bytes=".count).prefix { $0 != "-" }))
+            #expect(start > 0 && start <= 500_000)
+            #expect(range == "bytes=\(start)-\(object.count - 1)")
+        }
+    }
+
     @Test func aResumedDownloadFailsIfTheObjectChanged() async throws {
         let object = testBytes(count: 2 * Self.mib, seed: 8)
         let s3 = MiniS3(fault: { _, index in

@@ -67,7 +67,7 @@ public actor RefreshingCredentialProvider: AWSCredentialProvider {
         } catch {
             if let previous, !isExpired(previous) {
                 state = .cached(previous)
-                logger.warning(
+                logger.info(
                     "credential refresh failed; using the cached credentials until they expire",
                     metadata: ["error": "\(error)"]
                 )

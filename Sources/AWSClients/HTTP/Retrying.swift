@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
 /// Runs `attempt` until it succeeds, fails finally, or the policy's attempts, the retry quota or
@@ -90,6 +91,8 @@ package func transportDisposition(_ error: any Error) -> RetryDisposition? {
         }
     }
     if error is IOError || error is NIOConnectionError { return .transient }
+    // A connection closed before the announced end of the body surfaces as a parse error.
+    if error is HTTPParserError { return .transient }
     if let error = error as? ChannelError {
         switch error {
         case .connectTimeout: return .timeout

@@ -271,7 +271,7 @@ extension S3Client {
         do {
             try await abort.value
         } catch {
-            logger.warning(
+            logger.info(
                 "could not abort multipart upload; its parts stay until a lifecycle rule removes them",
                 metadata: ["s3.key": "\(key)", "s3.upload_id": "\(uploadID)", "error": "\(error)"]
             )

@@ -28,6 +28,8 @@ final class FaultServer: Sendable {
         case delay(TimeAmount, then: Action)
         /// Sends the head announcing `fullLength` bytes, then `partialBody`, then resets the connection.
         case resetMidBody(HTTPResponseStatus, headers: [(String, String)], partialBody: ByteBuffer, fullLength: Int)
+        /// Like `resetMidBody`, but closes the connection cleanly (FIN) instead of resetting it.
+        case closeMidBody(HTTPResponseStatus, headers: [(String, String)], partialBody: ByteBuffer, fullLength: Int)
         /// Resets the connection without answering.
         case reset
     }
@@ -143,6 +145,15 @@ final class FaultServer: Sendable {
                 )
                 context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(partial))), promise: nil)
                 reset(context)
+            case .closeMidBody(let status, let headers, let partial, let fullLength):
+                var responseHeaders = HTTPHeaders(headers)
+                responseHeaders.replaceOrAdd(name: "content-length", value: String(fullLength))
+                let head = HTTPResponseHead(version: .http1_1, status: status, headers: responseHeaders)
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(partial)))).whenComplete { _ in
+                    channel.close(promise: nil)
+                }
             case .reset:
                 reset(context)
             }
