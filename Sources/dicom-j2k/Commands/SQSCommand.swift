@@ -22,7 +22,7 @@ struct SQSCommand: AsyncParsableCommand {
         @Option(help: "Seconds before the message becomes visible (0…900).")
         var delay: Int?
 
-        @Argument(help: "The message body; - reads it from stdin.")
+        @Argument(help: "The message body; - reads it from stdin (without its final newline).")
         var body: String
 
         @OptionGroup var aws: AWSCommandOptions
@@ -31,6 +31,8 @@ struct SQSCommand: AsyncParsableCommand {
             var text = body
             if body == "-" {
                 text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                // `echo` and editors end the input with a newline that is not part of the message.
+                if text.hasSuffix("\n") { text.removeLast() }
             }
             let configuration = try aws.configuration()
             let logger = aws.logger
