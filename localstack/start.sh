@@ -169,7 +169,11 @@ case "${1:-start}" in
     install_localstack
     VENV_PYTHON="$VENV/bin/python"
     start_localstack
-    resources=$(create_resources) || die "creating the bucket and queues failed"
+    if ! resources=$(create_resources); then
+      # Leave nothing behind that the caller would not know to stop.
+      [ "$STARTED_HERE" = 1 ] && stop_localstack
+      die "creating the bucket and queues failed"
+    fi
     say "ready: $ENDPOINT (stop it with: $0 stop)"
     echo "export AWS_ENDPOINT_URL=$ENDPOINT"
     echo "export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-test}"
