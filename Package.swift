@@ -79,9 +79,11 @@ let package = Package(
             name: "AWSClients",
             dependencies: [
                 "AWSSigV4",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -103,6 +105,7 @@ let package = Package(
             dependencies: [
                 "DICOM", "JPEG2000", "ZIPStream", "Transcoder", "AWSClients", "CompressionJob",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -140,7 +143,10 @@ let package = Package(
         .testTarget(
             name: "AWSClientsTests",
             dependencies: [
-                "AWSClients", "TestSupport",
+                "AWSClients", "AWSSigV4", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -17,5 +17,24 @@ log "pydicom test files: $DICOM_J2K_PYDICOM_TEST_FILES"
 log "building (first build with async-http-client takes several minutes)"
 swift build --build-tests >&2
 
+# LocalStack for the S3/SQS integration tests (Tests/AWSClientsTests/LocalStack*). With
+# AWS_ENDPOINT_URL set, that emulator is used as it is, and DICOM_J2K_TEST_BUCKET,
+# DICOM_J2K_TEST_QUEUE_URL and DICOM_J2K_TEST_DLQ_URL must describe its resources. Otherwise
+# localstack/start.sh installs and starts LocalStack (state in ~/.cache/dicom-j2k/localstack),
+# and the LocalStack this script started is stopped when it exits; one already running is left alone.
+if [ -n "${AWS_ENDPOINT_URL:-}" ]; then
+  log "using the emulator at AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL"
+  export DICOM_J2K_TEST_ENDPOINT=${DICOM_J2K_TEST_ENDPOINT:-$AWS_ENDPOINT_URL}
+else
+  localstack_exports=$(localstack/start.sh) || die "LocalStack did not start (see localstack/start.sh output above)"
+  eval "$localstack_exports"
+  if [ "${LOCALSTACK_STARTED_HERE:-0}" = 1 ]; then trap 'localstack/start.sh stop' EXIT; fi
+  export DICOM_J2K_TEST_ENDPOINT=$AWS_ENDPOINT_URL
+  export DICOM_J2K_TEST_BUCKET=$LOCALSTACK_BUCKET
+  export DICOM_J2K_TEST_QUEUE_URL=$LOCALSTACK_QUEUE_URL
+  export DICOM_J2K_TEST_DLQ_URL=$LOCALSTACK_DLQ_URL
+fi
+log "S3/SQS tests use $DICOM_J2K_TEST_ENDPOINT"
+
 log "running swift test"
 swift test --skip-build "$@"
