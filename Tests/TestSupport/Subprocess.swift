@@ -44,15 +44,6 @@ public func runProcess(
     )
 }
 
-/// A fresh temporary directory, removed when `body` returns.
-public func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("dicom-j2k-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try body(url)
-}
-
 private final class DataBox: @unchecked Sendable {
     // Written once by the reader before `group.wait()` returns; read only after.
     var data = Data()
