@@ -1,2 +1,7 @@
 // zlib: raw inflate for Deflated Explicit VR Little Endian, CRC-32 for ZIP entries.
 #include <zlib.h>
+
+// inflateInit2 is a macro (it passes the version and struct size), which Swift cannot call.
+static inline int CZlib_inflateInit2(z_streamp stream, int windowBits) {
+    return inflateInit2(stream, windowBits);
+}
