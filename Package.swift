@@ -95,7 +95,7 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "CZlib", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "JPEG2000Tests", dependencies: ["JPEG2000", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ZIPStreamTests", dependencies: ["ZIPStream", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: swiftSettings),

@@ -31,7 +31,8 @@ extension DataSetParser {
             let length = uint32(at: position + 4, littleEndian: little)
             switch tag {
             case .item where length == Self.undefinedLength:
-                let (item, next) = try parseDataSet(from: position + 8, to: limit, end: .undefinedItem, context: itemContext)
+                let (item, next) = try parseDataSet(
+                    from: position + 8, to: limit, end: .undefinedItem, context: itemContext, itemOffset: position)
                 items.append(item)
                 position = next
             case .item:

@@ -62,8 +62,15 @@ struct DataSetParser {
     // MARK: - Data sets
 
     /// Parses elements from `start` until `end` says stop, never reading at or past `limit`.
+    /// `itemOffset` is where the enclosing item's tag is, for errors about the item.
     /// - Returns: the data set and the position after it (after the delimiter, for undefined items).
-    func parseDataSet(from start: Int, to limit: Int, end: End, context: Context) throws(DICOMError) -> (DataSet, Int) {
+    func parseDataSet(
+        from start: Int,
+        to limit: Int,
+        end: End,
+        context: Context,
+        itemOffset: Int? = nil
+    ) throws(DICOMError) -> (DataSet, Int) {
         var context = context
         var dataSet = DataSet()
         var position = start
@@ -72,7 +79,7 @@ struct DataSetParser {
         while true {
             if position >= limit {
                 if end == .undefinedItem {
-                    throw overrun("item has no Item Delimitation Item", limit: limit, tag: lastTag, offset: position)
+                    throw overrun("item has no Item Delimitation Item", limit: limit, tag: .item, offset: itemOffset ?? position)
                 }
                 return (dataSet, position)
             }
