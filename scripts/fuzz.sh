@@ -20,7 +20,7 @@ mkdir -p "$out" "$corpus" fuzz/artifacts
 
 log "building the fuzzer"
 mapfile -t sources < <(find Sources/DICOM -name '*.swift' | sort)
-swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
+swiftc -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld \
   -swift-version 6 -enable-upcoming-feature ExistentialAny -enable-upcoming-feature MemberImportVisibility \
   -module-name DICOMFuzz -package-name dicom_j2k -I Sources/CZlib \
   "${sources[@]}" fuzz/DICOMFuzz.swift -o "$out/dicom-fuzz"

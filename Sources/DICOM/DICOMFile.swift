@@ -134,9 +134,11 @@ public struct DICOMFile: Sendable {
     private static func checkedEncoding(_ declared: DataSetEncoding, _ parser: DataSetParser, at position: Int) -> DataSetEncoding {
         let bytes = parser.bytes
         guard declared.isLittleEndian, bytes.count - position >= 8 else { return declared }
-        let hasVR = VR(bytes[position + 4], bytes[position + 5]) != nil
+        // Two upper-case letters: a VR, or one added to the standard after this code (read as UN).
+        let hasVR = (0x41...0x5A).contains(bytes[position + 4]) && (0x41...0x5A).contains(bytes[position + 5])
         if declared.isExplicitVR && !hasVR { return .implicitVRLittleEndian }
-        if !declared.isExplicitVR && hasVR && Int(parser.uint32(at: position + 4, littleEndian: true)) > bytes.count - position - 8 {
+        let knownVR = VR(bytes[position + 4], bytes[position + 5]) != nil
+        if !declared.isExplicitVR && knownVR && Int(parser.uint32(at: position + 4, littleEndian: true)) > bytes.count - position - 8 {
             return .explicitVRLittleEndian
         }
         return declared
