@@ -75,7 +75,13 @@ public struct DICOMFile: Sendable {
             }
         }
 
-        let declared = fileMeta.string(.transferSyntaxUID).flatMap { $0.isEmpty ? nil : TransferSyntax(uid: $0) }
+        var declared: TransferSyntax?
+        if let uid = fileMeta.string(.transferSyntaxUID), !uid.isEmpty {
+            guard UID.isValid(uid), fileMeta.strings(.transferSyntaxUID)?.count == 1 else {
+                throw DICOMError(.invalidFileMeta, "Transfer Syntax UID is not a UID", tag: .transferSyntaxUID, offset: fileMeta[.transferSyntaxUID]?.offset)
+            }
+            declared = TransferSyntax(uid: uid)
+        }
         var syntax: TransferSyntax
         var encoding: DataSetEncoding
         var parseBuffer = parser

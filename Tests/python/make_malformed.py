@@ -87,6 +87,10 @@ def build():
          meta + el(2, 0x10, "UI", ui(EXPLICIT_LE), length=200), "invalidFileMeta", t(2, 0x10), len(meta))
     case("meta-bad-vr", "second meta element has VR bytes 00 01",
          meta + tag(2, 1) + b"\0\1" + b"\2\0" + b"\0\1", "invalidFileMeta", t(2, 1), len(meta))
+    bad_ts = el(2, 1, "OB", b"\0\1")
+    bad_meta = b"\0" * 128 + b"DICM" + el(2, 0, "UL", struct.pack("<I", len(bad_ts) + 20)) + bad_ts
+    case("meta-transfer-syntax-not-uid", "Transfer Syntax UID 'EXPLICIT-LITTLE'",
+         bad_meta + el(2, 0x10, "UI", b"EXPLICIT-LITTLE\0") + GOOD, "invalidFileMeta", t(2, 0x10), len(bad_meta))
     case("value-overrun", "Patient ID claims 100 bytes, the file ends after 2",
          g + el(0x10, 0x20, "LO", b"ID", length=100), "truncated", t(0x10, 0x20), len(g))
     bits = el(0x28, 0x100, "US", b"\x10\0")
