@@ -11,7 +11,7 @@ public struct DICOMError: Error, Sendable, CustomStringConvertible {
             case notDICOM, invalidFileMeta, truncated, lengthExceedsContainer, invalidValueLength
             case undefinedLengthNotAllowed, invalidVR, unexpectedDelimiter, invalidItem
             case invalidEncapsulatedPixelData, nestingTooDeep, trailingGarbage, duplicateTag
-            case deflateFailed, inflatedSizeLimitExceeded, unsupportedTransferSyntax
+            case deflateFailed, inflatedSizeLimitExceeded
             case transferSyntaxMismatch, valueTooLong, valueOutOfRange, cannotSplitFrames, fileUnreadable
         }
         private let base: Base
@@ -47,8 +47,6 @@ public struct DICOMError: Error, Sendable, CustomStringConvertible {
         public static let deflateFailed = Code(.deflateFailed)
         /// The deflated data set inflates beyond ``DICOMReadOptions/maximumInflatedSize``.
         public static let inflatedSizeLimitExceeded = Code(.inflatedSizeLimitExceeded)
-        /// Writing in a transfer syntax whose data set encoding is not Explicit VR Little Endian.
-        public static let unsupportedTransferSyntax = Code(.unsupportedTransferSyntax)
         /// Native pixel data with an encapsulated transfer syntax, or the reverse.
         public static let transferSyntaxMismatch = Code(.transferSyntaxMismatch)
         /// A value or sequence too long for a 32-bit length.

@@ -42,7 +42,13 @@ public struct DICOMFile: Sendable {
         self.sourceEncoding = transferSyntax.dataSetEncoding
     }
 
-    /// Reads a Part 10 file, or leniently a bare data set without preamble and meta.
+    /// Reads a Part 10 file, or leniently a bare data set without preamble and meta (Implicit or
+    /// Explicit VR, either byte order, detected from the first element).
+    ///
+    /// Lenient where the meaning is clear: elements out of order are sorted, odd-length string and
+    /// OB/UN values are kept (the writer pads them), trailing zero bytes are ignored, a meta group
+    /// that mislabels Explicit/Implicit VR Little Endian is corrected. Strict where it is not: a
+    /// duplicate tag, a length beyond its container, a value length the VR forbids.
     /// - Throws: ``DICOMError`` naming the problem, the tag and the byte offset.
     public init(bytes: [UInt8], options: DICOMReadOptions = DICOMReadOptions()) throws(DICOMError) {
         let parser = DataSetParser(bytes: bytes, options: options)

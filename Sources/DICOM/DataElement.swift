@@ -17,8 +17,8 @@ public struct DataElement: Sendable, Equatable {
     public var tag: Tag
     public var vr: VR
     public var value: Value
-    /// The byte offset of the element's header in the input it was read from; `nil` for elements
-    /// created in memory. Not part of equality.
+    /// The byte offset of the element's header in the input it was read from (for Deflated files,
+    /// in the inflated data set); `nil` for elements created in memory. Not part of equality.
     public var offset: Int?
 
     public init(tag: Tag, vr: VR, value: Value, offset: Int? = nil) {
