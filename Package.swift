@@ -117,7 +117,7 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "CZlib", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "JPEG2000Tests",
             dependencies: [

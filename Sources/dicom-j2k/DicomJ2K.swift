@@ -9,6 +9,7 @@ struct DicomJ2K: AsyncParsableCommand {
         version: DicomJ2KVersion.string,
         subcommands: [
             // Each verb lives in its own file under Commands/.
+            DumpCommand.self,
             S3Command.self,
             SQSCommand.self,
         ]

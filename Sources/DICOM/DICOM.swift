@@ -1,2 +1,0 @@
-// Placeholder so the package builds before this module's first real file lands.
-package enum DICOMModule {}
