@@ -12,7 +12,7 @@ public struct DICOMError: Error, Sendable, CustomStringConvertible {
             case undefinedLengthNotAllowed, invalidVR, unexpectedDelimiter, invalidItem
             case invalidEncapsulatedPixelData, nestingTooDeep, trailingGarbage, duplicateTag
             case deflateFailed, inflatedSizeLimitExceeded
-            case transferSyntaxMismatch, valueTooLong, valueOutOfRange, cannotSplitFrames, fileUnreadable
+            case transferSyntaxMismatch, unsupportedTransferSyntax, valueTooLong, valueOutOfRange, cannotSplitFrames, fileUnreadable
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -49,6 +49,8 @@ public struct DICOMError: Error, Sendable, CustomStringConvertible {
         public static let inflatedSizeLimitExceeded = Code(.inflatedSizeLimitExceeded)
         /// Native pixel data with an encapsulated transfer syntax, or the reverse.
         public static let transferSyntaxMismatch = Code(.transferSyntaxMismatch)
+        /// A transfer syntax the writer cannot produce (Big Endian, Deflated).
+        public static let unsupportedTransferSyntax = Code(.unsupportedTransferSyntax)
         /// A value or sequence too long for a 32-bit length.
         public static let valueTooLong = Code(.valueTooLong)
         /// A number that the VR cannot hold (for example -1 as US).

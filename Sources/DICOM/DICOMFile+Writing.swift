@@ -40,8 +40,20 @@ extension DICOMFile {
     /// - Throws: ``DICOMError/Code/transferSyntaxMismatch`` when Pixel Data is native but the
     ///   syntax is encapsulated or the reverse; ``DICOMError/Code/valueTooLong`` for values beyond
     ///   32-bit lengths.
-    public func encoded(implementation: DICOMImplementation = .dicomJ2K) throws(DICOMError) -> [UInt8] {
-        let syntax = outputTransferSyntax
+    ///
+    /// - Parameter syntax: writes this transfer syntax instead of ``outputTransferSyntax``: one
+    ///   whose data set is Explicit VR Little Endian, or Implicit VR Little Endian (as old scanners
+    ///   write, for test inputs and the sample study); other syntaxes throw
+    ///   ``DICOMError/Code/unsupportedTransferSyntax``.
+    public func encoded(
+        as syntax: TransferSyntax? = nil,
+        implementation: DICOMImplementation = .dicomJ2K
+    ) throws(DICOMError) -> [UInt8] {
+        let syntax = syntax ?? outputTransferSyntax
+        let implicitVR = syntax == .implicitVRLittleEndian
+        guard syntax.isWritable || implicitVR else {
+            throw DICOMError(.unsupportedTransferSyntax, "cannot write \(syntax)")
+        }
         if let pixels = dataSet[.pixelData] {
             switch (pixels.value, syntax.isEncapsulated) {
             case (.encapsulated, false):
@@ -65,13 +77,16 @@ extension DICOMFile {
         meta.set(.implementationClassUID, string: implementation.classUID, vr: .UI)
         meta.set(.implementationVersionName, string: String(implementation.versionName.prefix(16)), vr: .SH)
 
+        // The file meta group is always Explicit VR Little Endian; only the data set follows the syntax.
         var metaWriter = DataSetWriter()
         try metaWriter.write(meta)
-        var writer = DataSetWriter(capacity: 144 + metaWriter.output.count + estimatedSize(dataSet))
-        writer.append([UInt8](repeating: 0, count: 128))
-        writer.append("DICM".utf8)
-        try writer.write(DataElement(tag: .fileMetaInformationGroupLength, vr: .UL, value: .bytes(Self.uint32LE(metaWriter.output.count))))
-        writer.append(metaWriter.output)
+        var header = DataSetWriter(capacity: 144 + metaWriter.output.count)
+        header.append([UInt8](repeating: 0, count: 128))
+        header.append("DICM".utf8)
+        try header.write(DataElement(tag: .fileMetaInformationGroupLength, vr: .UL, value: .bytes(Self.uint32LE(metaWriter.output.count))))
+        header.append(metaWriter.output)
+        var writer = DataSetWriter(capacity: header.output.count + estimatedSize(dataSet), explicitVR: !implicitVR)
+        writer.append(header.output)
         try writer.write(dataSet, skipFileMeta: true)
         return writer.output
     }

@@ -1,4 +1,5 @@
-/// Encodes data sets as Explicit VR Little Endian (PS3.5 §7.1.2):
+/// Encodes data sets as Explicit VR Little Endian (PS3.5 §7.1.2), or Implicit VR Little Endian
+/// (§7.1.3) where asked, for tools that must produce what old scanners write:
 /// - values padded to even length (UI with NUL, other strings with space, binary with 0x00);
 /// - sequences and items with defined lengths (back-patched), encapsulated Pixel Data with
 ///   undefined length, its Basic Offset Table item and one item per fragment;
@@ -8,9 +9,12 @@
 ///   standard's escape for exactly this case (PS3.5 §6.2.2).
 struct DataSetWriter {
     private(set) var output: [UInt8] = []
+    /// Whether element headers carry their VR (Explicit VR) or only a 32-bit length (Implicit VR).
+    private let explicitVR: Bool
 
-    init(capacity: Int = 0) {
+    init(capacity: Int = 0, explicitVR: Bool = true) {
         output.reserveCapacity(capacity)
+        self.explicitVR = explicitVR
     }
 
     mutating func append(_ bytes: some Sequence<UInt8>) {
@@ -34,6 +38,10 @@ struct DataSetWriter {
 
     private mutating func appendHeader(_ tag: Tag, _ vr: VR, length: UInt32) {
         appendTag(tag)
+        guard explicitVR else {
+            append32(length)
+            return
+        }
         let (first, second) = vr.bytes
         output.append(first)
         output.append(second)
@@ -76,7 +84,7 @@ struct DataSetWriter {
         case .bytes(let value):
             let length = value.count + value.count % 2
             var vr = element.vr == .SQ ? .UN : element.vr
-            if !vr.hasLongLength && length > Int(UInt16.max) { vr = .UN }
+            if explicitVR && !vr.hasLongLength && length > Int(UInt16.max) { vr = .UN }
             guard length < Int(DataSetParser.undefinedLength) else {
                 throw DICOMError(.valueTooLong, "value of \(length) bytes exceeds a 32-bit length", tag: tag)
             }
@@ -84,8 +92,13 @@ struct DataSetWriter {
             append(value)
             if value.count % 2 == 1 { output.append(vr.paddingByte) }
         case .sequence(let items):
-            appendHeader(tag, .SQ, length: 0)
-            output.removeLast(4)
+            appendTag(tag)
+            if explicitVR {
+                let (first, second) = VR.SQ.bytes
+                output.append(first)
+                output.append(second)
+                append16(0)
+            }
             let sequenceLength = lengthPlaceholder()
             for item in items {
                 appendTag(.item)
@@ -95,6 +108,9 @@ struct DataSetWriter {
             }
             try patchLength(at: sequenceLength, tag: tag)
         case .encapsulated(let pixels):
+            guard explicitVR else {
+                throw DICOMError(.transferSyntaxMismatch, "encapsulated Pixel Data needs Explicit VR", tag: tag)
+            }
             appendHeader(tag, element.vr == .OW ? .OW : .OB, length: DataSetParser.undefinedLength)
             appendTag(.item)
             guard pixels.basicOffsetTable.count < Int(DataSetParser.undefinedLength) / 4 else {

@@ -179,3 +179,36 @@ import Testing
         #expect(wrong?.code == .cannotSplitFrames)
     }
 }
+
+@Suite struct ImplicitVRWriterTests {
+    @Test func writesImplicitVRLittleEndianThatReadsBackTheSame() throws {
+        var dataSet = DataSet()
+        dataSet.set(.sopClassUID, string: "1.2.840.10008.5.1.4.1.1.2")
+        dataSet.set(.sopInstanceUID, string: "1.2.3.4")
+        dataSet.set(.patientName, string: "Doe^Jane")
+        try dataSet.set(.rows, int: 2)
+        try dataSet.set(.columns, int: 2)
+        try dataSet.set(.bitsAllocated, int: 16)
+        try dataSet.set(.pixelRepresentation, int: 1)
+        var item = DataSet()
+        item.set(.codeValue, string: "121320")
+        dataSet.set(.purposeOfReferenceCodeSequence, items: [item])
+        dataSet.set(.pixelData, vr: .OW, bytes: [1, 0, 0xFF, 0xFF, 3, 0, 4, 0])
+        let file = DICOMFile(dataSet: dataSet)
+
+        let bytes = try file.encoded(as: .implicitVRLittleEndian)
+        let reread = try DICOMFile(bytes: bytes)
+        #expect(reread.transferSyntax == .implicitVRLittleEndian)
+        #expect(reread.sourceEncoding == .implicitVRLittleEndian)
+        #expect(reread.dataSet == normalized(dataSet))
+        // An implicit header is the tag and a 32-bit length: (0010,0010) then 8 ("Doe^Jane").
+        let name: [UInt8] = [0x10, 0x00, 0x10, 0x00, 8, 0, 0, 0] + Array("Doe^Jane".utf8)
+        #expect(bytes.firstRange(of: name) != nil)
+    }
+
+    @Test func refusesSyntaxesItCannotWrite() {
+        let file = DICOMFile(dataSet: DataSet())
+        #expect(throws: DICOMError.self) { try file.encoded(as: .explicitVRBigEndian) }
+        #expect(throws: DICOMError.self) { try file.encoded(as: .deflatedExplicitVRLittleEndian) }
+    }
+}
