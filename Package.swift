@@ -56,8 +56,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            // A deterministic CT phantom for `sample-study`, tests and benchmarks.
+            // A deterministic CT phantom and study writer for `sample-study`, tests and benchmarks.
             name: "SampleStudy",
+            dependencies: ["DICOM"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -103,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "dicom-j2k",
             dependencies: [
-                "DICOM", "JPEG2000", "ZIPStream", "Transcoder", "AWSClients", "CompressionJob",
+                "DICOM", "JPEG2000", "ZIPStream", "Transcoder", "AWSClients", "CompressionJob", "SampleStudy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -136,7 +137,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SampleStudyTests",
-            dependencies: ["SampleStudy", "JPEG2000", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SampleStudy", "DICOM", "JPEG2000", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: swiftSettings),

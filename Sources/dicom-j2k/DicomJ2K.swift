@@ -10,6 +10,7 @@ struct DicomJ2K: AsyncParsableCommand {
         subcommands: [
             // Each verb lives in its own file under Commands/.
             DumpCommand.self,
+            SampleStudyCommand.self,
             S3Command.self,
             SQSCommand.self,
         ]
