@@ -96,6 +96,7 @@ let package = Package(
             dependencies: [
                 "DICOM", "Transcoder", "ZIPStream", "ResourceMonitor",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+import NIOPosix
+import ZIPStream
+
+/// The streaming heart of a job: inputs are read and transcoded concurrently on a bounded pool of
+/// threads, and written into the ZIP one after another in key order, so memory stays bounded by
+/// the window of files in flight whatever the size of the study.
+package struct CompressionPipeline<Processor: FileProcessor> {
+    package struct Configuration: Sendable {
+        /// Worker threads that transcode (the job's CPU parallelism).
+        package var threads: Int
+        /// Files read or transcoded but not yet in the ZIP; bounds memory. Default: twice the threads,
+        /// so reading the next files overlaps encoding the current ones.
+        package var window: Int
+        package var qualityCheck: JobOptions.QualityCheck
+        /// The modification time stored in every ZIP entry (the job's start).
+        package var entryTimestamp: Date
+
+        package init(threads: Int, window: Int? = nil, qualityCheck: JobOptions.QualityCheck, entryTimestamp: Date) {
+            self.threads = max(1, threads)
+            self.window = max(1, window ?? 2 * max(1, threads))
+            self.qualityCheck = qualityCheck
+            self.entryTimestamp = entryTimestamp
+        }
+    }
+
+    package let source: any JobSource
+    package let processor: Processor
+    package let configuration: Configuration
+    package let logger: Logger
+
+    package init(source: any JobSource, processor: Processor, configuration: Configuration, logger: Logger) {
+        self.source = source
+        self.processor = processor
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Processes `objects` (in this order) into `zip`, then finishes the archive.
+    /// - Throws: when an input cannot be read or the ZIP cannot be written: the job fails rather
+    ///   than produce an archive that lacks a file. A file that fails to transcode does not throw; it
+    ///   is copied and reported.
+    package func run<Sink: ZIPStreamSink>(
+        objects: [SourceObject],
+        into zip: ZIPStreamWriter<Sink>,
+        clock: PhaseClock
+    ) async throws -> PipelineReport {
+        let pool = NIOThreadPool(numberOfThreads: configuration.threads)
+        pool.start()
+        defer { pool.shutdownGracefully { _ in } }
+
+        let checked = Self.qualityCheckIndices(count: objects.count, mode: configuration.qualityCheck)
+        let timestamp = ZIPTimestamp(secondsSince1970: Int64(configuration.entryTimestamp.timeIntervalSince1970))
+        var namer = ZIPEntryNamer()
+        var report = PipelineReport()
+        let source = source
+        let processor = processor
+
+        try await orderedConcurrentMap(Array(objects.enumerated()), window: configuration.window) { index, object in
+            // S3 "folder" placeholders are not files: nothing to read or archive.
+            if object.key.hasSuffix("/") { return ProcessedItem(object: object, input: [], result: nil) }
+            let input = try await clock.measure(.download) { try await source.read(object) }
+            let result = try await clock.measure(.compression) {
+                try await pool.runIfActive { processor.process(input, checkQuality: checked.contains(index)) }
+            }
+            return ProcessedItem(object: object, input: input, result: result)
+        } consume: { _, item in
+            guard let result = item.result else {
+                report.add(FileOutcome(key: item.object.key, status: .skipped, inputBytes: 0, outputBytes: 0, error: "folder placeholder"))
+                return
+            }
+            let entryName = namer.entryName(for: item.object.key)
+            let outcome: FileOutcome
+            switch result {
+            case .compressed(let file):
+                try await clock.measure(.upload) { try await zip.addEntry(named: entryName, data: file.output, modified: timestamp) }
+                outcome = FileOutcome(
+                    key: item.object.key, status: .compressed, inputBytes: item.input.count, outputBytes: file.output.count,
+                    psnr: file.quality.flatMap { $0.psnr.isFinite ? $0.psnr : nil })
+                report.addPixels(file)
+            case .copied(let reason):
+                try await clock.measure(.upload) { try await zip.addEntry(named: entryName, data: item.input, modified: timestamp) }
+                outcome = FileOutcome(
+                    key: item.object.key, status: .copied, inputBytes: item.input.count, outputBytes: item.input.count,
+                    error: reason)
+            case .failed(let error):
+                logger.warning("file failed; copied unchanged", metadata: ["key": "\(item.object.key)", "error": "\(error)"])
+                try await clock.measure(.upload) { try await zip.addEntry(named: entryName, data: item.input, modified: timestamp) }
+                outcome = FileOutcome(
+                    key: item.object.key, status: .failed, inputBytes: item.input.count, outputBytes: item.input.count,
+                    error: error)
+            }
+            report.add(outcome)
+        }
+        report.archive = try await clock.measure(.upload) { try await zip.finish() }
+        return report
+    }
+
+    /// Which files the quality check decodes again: none, all, or the first, middle and last.
+    package static func qualityCheckIndices(count: Int, mode: JobOptions.QualityCheck) -> Set<Int> {
+        guard count > 0 else { return [] }
+        switch mode {
+        case .none: return []
+        case .all: return Set(0..<count)
+        case .sample: return [0, count / 2, count - 1]
+        }
+    }
+}
+
+private struct ProcessedItem: Sendable {
+    var object: SourceObject
+    var input: [UInt8]
+    /// `nil` for skipped objects.
+    var result: FileResult?
+}
+
+/// What the pipeline did, file by file and in total.
+package struct PipelineReport: Sendable {
+    package var files: [FileOutcome] = []
+    package var originalSize = 0
+    package var compressedSize = 0
+    package var pixelBytes = 0
+    package var codestreamBytes = 0
+    package var qualities: [FileQuality] = []
+    package var archive: ZIPArchiveSummary?
+
+    mutating func add(_ outcome: FileOutcome) {
+        files.append(outcome)
+        originalSize += outcome.inputBytes
+        compressedSize += outcome.outputBytes
+    }
+
+    mutating func addPixels(_ file: CompressedFile) {
+        pixelBytes += file.pixelBytes
+        codestreamBytes += file.codestreamBytes
+        if let quality = file.quality { qualities.append(quality) }
+    }
+
+    package func count(_ status: FileOutcome.Status) -> Int { files.reduce(0) { $0 + ($1.status == status ? 1 : 0) } }
+
+    /// Uncompressed pixel bytes ÷ codestream bytes over the compressed files; 0 when none was.
+    package var pixelDataRatio: Double { codestreamBytes > 0 ? Double(pixelBytes) / Double(codestreamBytes) : 0 }
+
+    /// The quality block of the result; `nil` when nothing was checked.
+    package var qualitySummary: QualitySummary? {
+        guard !qualities.isEmpty else { return nil }
+        let finite = qualities.map(\.psnr).filter(\.isFinite)
+        return QualitySummary(
+            filesChecked: qualities.count,
+            psnrMin: finite.min(),
+            psnrMean: finite.isEmpty ? nil : finite.reduce(0, +) / Double(finite.count),
+            rmseMax: qualities.map(\.rmse).max() ?? 0,
+            maxAbsError: qualities.map(\.maxAbsError).max() ?? 0
+        )
+    }
+}
