@@ -2,15 +2,13 @@
 import Glibc
 #elseif canImport(Musl)
 import Musl
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// CPU time and resident memory of this process.
 public struct ProcessUsage: Sendable, Equatable {
-    /// User-mode CPU seconds since the process started.
+    /// User-mode CPU seconds since the process started, its finished child processes included.
     public var userSeconds: Double
-    /// Kernel-mode CPU seconds since the process started.
+    /// Kernel-mode CPU seconds since the process started, its finished child processes included.
     public var systemSeconds: Double
     /// Resident set size now, in bytes (0 where the platform does not tell).
     public var residentBytes: UInt64
@@ -36,16 +34,13 @@ public struct SystemUsage: Sendable, Equatable {
 /// where `/proc` is missing or unreadable (macOS, restricted containers), so monitoring never breaks
 /// a job.
 public enum ProcFS {
-    /// This process's CPU times (`getrusage`) and memory (`/proc/self/status`).
+    /// This process's CPU times (`getrusage`), including the finished child processes it ran (the
+    /// `gdcmconv` backend's work counts as the job's), and its memory (`/proc/self/status`).
     public static func processUsage() -> ProcessUsage {
-        var usage = rusage()
-        #if canImport(Glibc)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        #endif
-        let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-        let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        let own = cpuTimes(RUSAGE_SELF)
+        let children = cpuTimes(RUSAGE_CHILDREN)
+        let user = own.user + children.user
+        let system = own.system + children.system
         var resident: UInt64 = 0
         var peak: UInt64 = 0
         if let status = readSmallFile("/proc/self/status") {
@@ -53,6 +48,15 @@ public enum ProcFS {
             peak = kibibytesField("VmHWM:", in: status).map { $0 * 1024 } ?? 0
         }
         return ProcessUsage(userSeconds: user, systemSeconds: system, residentBytes: resident, residentPeakBytes: peak)
+    }
+
+    private static func cpuTimes(_ who: __rusage_who) -> (user: Double, system: Double) {
+        var usage = rusage()
+        getrusage(who.rawValue, &usage)
+        return (
+            Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6,
+            Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        )
     }
 
     /// The machine's CPU counters and memory; `nil` without `/proc`.

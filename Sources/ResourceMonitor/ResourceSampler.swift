@@ -5,9 +5,9 @@ public struct ResourceSummary: Sendable, Equatable, Codable {
     /// Highest CPU use of this process over one sampling interval, in percent of one core
     /// (like `top`: 200 means two cores fully busy).
     public var processCPUPeakPercent: Double
-    /// User-mode CPU seconds this process spent during the job.
+    /// User-mode CPU seconds this process, and the child processes it ran, spent during the job.
     public var cpuTimeUser: Double
-    /// Kernel-mode CPU seconds this process spent during the job.
+    /// Kernel-mode CPU seconds this process, and the child processes it ran, spent during the job.
     public var cpuTimeSystem: Double
     /// Peak resident memory of this process during the job, in bytes.
     public var processMemoryPeakBytes: UInt64
