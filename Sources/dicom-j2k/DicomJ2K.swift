@@ -12,6 +12,7 @@ struct DicomJ2K: AsyncParsableCommand {
             DumpCommand.self,
             S3Command.self,
             SQSCommand.self,
+            TranscodeCommand.self,
         ]
     )
 }
