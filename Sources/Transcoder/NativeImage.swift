@@ -57,9 +57,9 @@ struct NativeImage {
         if case .encapsulated = dataSet.pixelData { isEncapsulated = true }
         if isEncapsulated {
             if syntax == .encapsulatedUncompressedExplicitVRLittleEndian {
-                return .notTranscodable("encapsulated pixel data: \(syntax.name ?? syntax.uid)")
+                return .notTranscodable("encapsulated pixel data: \(syntaxName(syntax))")
             }
-            return .notTranscodable("already compressed: \(syntax.name ?? syntax.uid)")
+            return .notTranscodable("already compressed: \(syntaxName(syntax))")
         }
         guard case .native(let pixels) = dataSet.pixelData else {
             if dataSet.contains(.floatPixelData) || dataSet.contains(.doubleFloatPixelData) {
@@ -139,6 +139,28 @@ struct NativeImage {
             pixels[(start + index * frameBytes)..<(start + (index + 1) * frameBytes)]
         }
         return .image(NativeImage(layout: layout, color: color, frameCount: frameCount, frames: frames))
+    }
+
+    /// The transfer syntax's name for a reason text: the DICOM module's, else PS3.6's for the other
+    /// compressed syntaxes seen in practice, else the UID.
+    static func syntaxName(_ syntax: TransferSyntax) -> String {
+        if let name = syntax.name { return name }
+        let names = [
+            "1.2.840.10008.1.2.4.51": "JPEG Extended (Process 2 & 4)",
+            "1.2.840.10008.1.2.4.57": "JPEG Lossless, Non-Hierarchical (Process 14)",
+            "1.2.840.10008.1.2.4.92": "JPEG 2000 Part 2 Multi-component (Lossless Only)",
+            "1.2.840.10008.1.2.4.93": "JPEG 2000 Part 2 Multi-component",
+            "1.2.840.10008.1.2.4.94": "JPIP Referenced",
+            "1.2.840.10008.1.2.4.110": "JPEG XL Lossless",
+            "1.2.840.10008.1.2.4.111": "JPEG XL JPEG Recompression",
+            "1.2.840.10008.1.2.4.112": "JPEG XL",
+            "1.2.840.10008.1.2.4.201": "High-Throughput JPEG 2000 (Lossless Only)",
+            "1.2.840.10008.1.2.4.202": "High-Throughput JPEG 2000 with RPCL Options (Lossless Only)",
+            "1.2.840.10008.1.2.4.203": "High-Throughput JPEG 2000",
+        ]
+        if let name = names[syntax.uid] { return name }
+        if syntax.uid.hasPrefix("1.2.840.10008.1.2.4.10") { return "MPEG (\(syntax.uid))" }
+        return syntax.uid
     }
 
     /// The group of a retired "embedded" overlay: overlay attributes without Overlay Data
