@@ -13,8 +13,8 @@ import Testing
         #expect(GDCMConvBackend.arguments(input: "a", output: "b", mode: .lossy(rate: 7.5))[4] == "7.5")
     }
 
-    @Test func rateIsRescaledToBitsStored() {
-        #expect(GDCMConvBackend.gdcmRate(target: 100, bitsAllocated: 16, bitsStored: 12) == 75)
+    @Test func rateIsPassedThroughBecauseGDCMCodesBitsAllocated() {
+        #expect(GDCMConvBackend.gdcmRate(target: 100, bitsAllocated: 16, bitsStored: 12) == 100)
         #expect(GDCMConvBackend.gdcmRate(target: 100, bitsAllocated: 16, bitsStored: 16) == 100)
         #expect(GDCMConvBackend.gdcmRate(target: 100, bitsAllocated: 8, bitsStored: 8) == 100)
     }

@@ -107,6 +107,30 @@ struct SyntheticImage: CustomStringConvertible, Sendable {
         dataSet.set(.patientID, string: "SYN")
         dataSet.set(.modality, string: "OT")
         dataSet.set(.conversionType, string: "WSD")
+        // The Type 2 attributes of the Patient, Study, Series and Image modules, so that dciodvfy's
+        // verdict on the input is short and anything our output adds stands out.
+        dataSet.set(.patientBirthDate, string: "")
+        dataSet.set(.patientSex, string: "O")
+        dataSet.set(.studyDate, string: "20250120")
+        dataSet.set(.studyTime, string: "103000")
+        dataSet.set(.referringPhysicianName, string: "")
+        dataSet.set(.studyID, string: "1")
+        dataSet.set(.accessionNumber, string: "")
+        try dataSet.set(.seriesNumber, int: 1, vr: .IS)
+        dataSet.set(.laterality, string: "")
+        try dataSet.set(.instanceNumber, int: 1, vr: .IS)
+        dataSet.set(.patientOrientation, strings: [])
+        if frames > 1 || writeNumberOfFrames {
+            dataSet.set(.burnedInAnnotation, string: "NO")
+            dataSet.set(.frameIncrementPointer, vr: .AT, bytes: [0x18, 0x00, 0x63, 0x10])  // Frame Time
+            try dataSet.set(.frameTime, double: 100, vr: .DS)
+            if samplesPerPixel == 1 { dataSet.set(.presentationLUTShape, string: photometric == "MONOCHROME1" ? "INVERSE" : "IDENTITY") }
+            if bitsAllocated == 16 && samplesPerPixel == 1 {
+                try dataSet.set(.rescaleIntercept, double: 0, vr: .DS)
+                try dataSet.set(.rescaleSlope, double: 1, vr: .DS)
+                dataSet.set(.rescaleType, string: "US")
+            }
+        }
         try dataSet.set(.samplesPerPixel, int: samplesPerPixel)
         dataSet.set(.photometricInterpretation, string: photometric)
         if samplesPerPixel > 1 { try dataSet.set(.planarConfiguration, int: planarConfiguration) }
