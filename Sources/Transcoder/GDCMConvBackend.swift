@@ -55,7 +55,11 @@ public struct GDCMConvBackend: Sendable {
     public func transcode(input: String, output: String, mode: Mode) throws -> Run {
         let result: ChildProcessResult
         do {
-            result = try ChildProcess.run(executable, Self.arguments(input: input, output: output, mode: mode), timeout: timeout)
+            result = try ChildProcess.run(
+                executable,
+                Self.arguments(input: input, output: output, mode: mode),
+                timeout: timeout
+            )
         } catch {
             throw Failure(description: "\(error)")
         }
@@ -67,8 +71,10 @@ public struct GDCMConvBackend: Sendable {
             throw Failure(description: "gdcmconv exited with status \(result.status): \(lastLine)")
         }
         return Run(
-            userSeconds: result.userSeconds, systemSeconds: result.systemSeconds,
-            maxResidentBytes: result.maxResidentBytes, wallSeconds: result.wallSeconds
+            userSeconds: result.userSeconds,
+            systemSeconds: result.systemSeconds,
+            maxResidentBytes: result.maxResidentBytes,
+            wallSeconds: result.wallSeconds
         )
     }
 

@@ -43,7 +43,11 @@ public struct GDCMTranscoder: Sendable {
         case .lossy(let ratio):
             mode = .lossy(
                 rate: GDCMConvBackend.gdcmRate(
-                    target: ratio, bitsAllocated: image.layout.bitsAllocated, bitsStored: image.layout.bitsStored))
+                    target: ratio,
+                    bitsAllocated: image.layout.bitsAllocated,
+                    bitsStored: image.layout.bitsStored
+                )
+            )
         }
 
         let (output, run) = try withPrivateDirectory { directory throws(TranscoderError) in
@@ -64,8 +68,17 @@ public struct GDCMTranscoder: Sendable {
         if quality != nil {
             for (index, codestream) in codestreams.enumerated() {
                 let metrics = try Transcoder.measure(
-                    codestream, against: image.frames[index], image: image, frame: index, logger)
-                quality?.add(rmse: metrics.rmse, maxAbsError: metrics.maxAbsoluteError, sampleCount: metrics.sampleCount)
+                    codestream,
+                    against: image.frames[index],
+                    image: image,
+                    frame: index,
+                    logger
+                )
+                quality?.add(
+                    rmse: metrics.rmse,
+                    maxAbsError: metrics.maxAbsoluteError,
+                    sampleCount: metrics.sampleCount
+                )
             }
         }
         return .transcoded(
@@ -97,7 +110,10 @@ public struct GDCMTranscoder: Sendable {
         }
         let perFrame: [[ArraySlice<UInt8>]]
         do {
-            perFrame = try pixels.frameFragments(frameCount: frames, extendedOffsets: file.dataSet.extendedOffsetTable?.offsets)
+            perFrame = try pixels.frameFragments(
+                frameCount: frames,
+                extendedOffsets: file.dataSet.extendedOffsetTable?.offsets
+            )
         } catch {
             throw .externalToolFailed("gdcmconv's fragments do not split into \(frames) frames", underlying: "\(error)")
         }

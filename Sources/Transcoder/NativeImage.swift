@@ -36,9 +36,9 @@ struct NativeImage {
     static func parse(_ input: [UInt8]) throws(TranscoderError) -> DICOMFile? {
         do {
             return try DICOMFile(bytes: input)
-        } catch where error.code == .notDICOM {
+        } catch  where error.code == .notDICOM {
             return nil
-        } catch where error.code == .truncated && error.tag == .pixelData {
+        } catch  where error.code == .truncated && error.tag == .pixelData {
             // The reader stops at a Pixel Data value that runs past the end of the file: the same
             // failure as native pixel data shorter than its attributes say.
             throw .truncatedPixelData("Pixel Data runs past the end of the input: \(error)")
@@ -98,7 +98,8 @@ struct NativeImage {
         case ("RGB", 3): color = .rgb
         case ("YBR_FULL", 3): color = .ybrFull
         case ("PALETTE COLOR", _): return unsupported("Photometric Interpretation PALETTE COLOR")
-        case (_, 1), (_, 3): return unsupported("Photometric Interpretation \(photometric) with \(samplesPerPixel) samples per pixel")
+        case (_, 1), (_, 3):
+            return unsupported("Photometric Interpretation \(photometric) with \(samplesPerPixel) samples per pixel")
         default: return unsupported("\(samplesPerPixel) samples per pixel")
         }
         var planar = JPEG2000SampleLayout.PlanarConfiguration.interleaved
@@ -121,8 +122,12 @@ struct NativeImage {
         }
 
         let layout = JPEG2000SampleLayout(
-            rows: rows, columns: columns, samplesPerPixel: samplesPerPixel,
-            bitsAllocated: bitsAllocated, bitsStored: bitsStored, isSigned: pixelRepresentation == 1,
+            rows: rows,
+            columns: columns,
+            samplesPerPixel: samplesPerPixel,
+            bitsAllocated: bitsAllocated,
+            bitsStored: bitsStored,
+            isSigned: pixelRepresentation == 1,
             planarConfiguration: planar
         )
         // Rows and Columns are US, so one frame fits easily; the frame count is what could overflow.

@@ -91,7 +91,9 @@ enum OutputAttributes {
             dataSet.set(.sourceImageSequence, items: (dataSet.items(.sourceImageSequence) ?? []) + [reference])
         }
         dataSet.set(
-            .derivationCodeSequence, items: (dataSet.items(.derivationCodeSequence) ?? []) + [lossyCompression.item])
+            .derivationCodeSequence,
+            items: (dataSet.items(.derivationCodeSequence) ?? []) + [lossyCompression.item]
+        )
 
         let ours = "Lossy compression with JPEG 2000 (\(lossyMethod)), ratio \(ratioText):1"
         var description = ours

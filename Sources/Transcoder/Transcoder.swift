@@ -63,7 +63,11 @@ public struct Transcoder: Sendable {
             }
             if quality != nil {
                 let metrics = try Self.measure(encoded.codestream, against: frame, image: image, frame: index, logger)
-                quality?.add(rmse: metrics.rmse, maxAbsError: metrics.maxAbsoluteError, sampleCount: metrics.sampleCount)
+                quality?.add(
+                    rmse: metrics.rmse,
+                    maxAbsError: metrics.maxAbsoluteError,
+                    sampleCount: metrics.sampleCount
+                )
             }
             codestreams.append(encoded.codestream)
         }

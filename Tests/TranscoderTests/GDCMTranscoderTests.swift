@@ -14,7 +14,11 @@ import Testing
     static func transcoder(_ mode: TranscoderOptions.Mode) throws -> GDCMTranscoder? {
         let backend = try TestEnvironment.require(GDCMConvBackend(), "gdcmconv (Debian libgdcm-tools)")
         guard let backend else { return nil }
-        return GDCMTranscoder(options: TranscoderOptions(mode: mode, qualityCheck: true), logger: logger, backend: backend)
+        return GDCMTranscoder(
+            options: TranscoderOptions(mode: mode, qualityCheck: true),
+            logger: logger,
+            backend: backend
+        )
     }
 
     @Test func lossyCTAndLosslessMultiFrameDecodeIndependently() throws {
@@ -22,18 +26,33 @@ import Testing
             let lossless = try Self.transcoder(.lossless)
         else { return }
         let ct = try PhantomCT.file(slices: [120], of: 300)
-        let frames = try SyntheticImage(name: "mf", rows: 40, columns: 32, frames: 3, bitsStored: 12, isSigned: true).file()
-        let rgb = try SyntheticImage(name: "rgb", rows: 32, columns: 48, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8, photometric: "RGB").file()
+        let frames = try SyntheticImage(name: "mf", rows: 40, columns: 32, frames: 3, bitsStored: 12, isSigned: true)
+            .file()
+        let rgb = try SyntheticImage(
+            name: "rgb",
+            rows: 32,
+            columns: 48,
+            samplesPerPixel: 3,
+            bitsAllocated: 8,
+            bitsStored: 8,
+            photometric: "RGB"
+        ).file()
         try withTemporaryDirectory { directory in
             var entries: [IndependentDecoders.Entry] = []
             var files: [String: (TranscodedFile, Bool)] = [:]
-            for (name, input, transcoder, isLossless) in [("ct-r20", ct, lossy, false), ("mf-lossless", frames, lossless, true), ("rgb-lossless", rgb, lossless, true)] {
+            for (name, input, transcoder, isLossless) in [
+                ("ct-r20", ct, lossy, false), ("mf-lossless", frames, lossless, true),
+                ("rgb-lossless", rgb, lossless, true),
+            ] {
                 guard case .transcoded(let file) = try transcoder.transcode(input) else {
                     Issue.record("\(name): not transcoded")
                     continue
                 }
                 let usage = try #require(file.externalUsage, "\(name): the child's usage")
-                #expect(usage.userSeconds + usage.systemSeconds > 0 && usage.maxResidentBytes > 1 << 20 && usage.wallSeconds > 0)
+                #expect(
+                    usage.userSeconds + usage.systemSeconds > 0 && usage.maxResidentBytes > 1 << 20
+                        && usage.wallSeconds > 0
+                )
                 let output = try DICOMFile(bytes: file.bytes)
                 #expect(output.transferSyntax == (isLossless ? .jpeg2000Lossless : .jpeg2000))
                 guard case .encapsulated(let pixels) = output.dataSet.pixelData else { continue }
@@ -41,7 +60,9 @@ import Testing
                 #expect(file.codestreamBytes <= padded && file.codestreamBytes >= padded - file.frames)
                 #expect(file.ratio == Double(file.pixelBytes) / Double(file.codestreamBytes))
                 let quality = try #require(file.quality)
-                if isLossless { #expect(quality.isExact, "\(name): gdcmconv lossless max error \(quality.maxAbsError)") }
+                if isLossless {
+                    #expect(quality.isExact, "\(name): gdcmconv lossless max error \(quality.maxAbsError)")
+                }
                 let path = directory.appendingPathComponent("\(name).dcm").path
                 let original = directory.appendingPathComponent("\(name)-in.dcm").path
                 try Data(file.bytes).write(to: URL(fileURLWithPath: path))
@@ -50,7 +71,9 @@ import Testing
                 files[name] = (file, isLossless)
             }
             // gdcmRate must make gdcmconv aim at our definition of the ratio (stored bytes).
-            if let ct = files["ct-r20"]?.0 { #expect(abs(ct.ratio / 20 - 1) < 0.1, "gdcmconv ratio \(ct.ratio) for 20") }
+            if let ct = files["ct-r20"]?.0 {
+                #expect(abs(ct.ratio / 20 - 1) < 0.1, "gdcmconv ratio \(ct.ratio) for 20")
+            }
             let results = try IndependentDecoders.check(entries, python: tools.python, in: directory)
             for (name, (file, isLossless)) in files {
                 let result = try #require(results[name])
@@ -58,7 +81,9 @@ import Testing
                 for metrics in [result.pydicom, result.gdcm] {
                     #expect(metrics?.error == nil, "\(name): \(metrics?.error ?? "")")
                     #expect(metrics?.max_abs_error == file.quality?.maxAbsError, "\(name)")
-                    if let psnr = metrics?.psnr, let ours = file.quality?.psnr { #expect(abs(psnr - ours) <= 0.1, "\(name)") }
+                    if let psnr = metrics?.psnr, let ours = file.quality?.psnr {
+                        #expect(abs(psnr - ours) <= 0.1, "\(name)")
+                    }
                     if isLossless { #expect(metrics?.max_abs_error == 0, "\(name)") }
                 }
             }

@@ -13,7 +13,10 @@ import Testing
         let input = try PhantomCT.file(slices: [40, 200, 360], of: 400)
         var previousPSNR = Double.infinity
         for target in [10.0, 50, 100, 200, 500] {
-            let transcoder = Transcoder(options: TranscoderOptions(mode: .lossy(ratio: target), qualityCheck: true), logger: Logger(label: "test"))
+            let transcoder = Transcoder(
+                options: TranscoderOptions(mode: .lossy(ratio: target), qualityCheck: true),
+                logger: Logger(label: "test")
+            )
             guard case .transcoded(let file) = try transcoder.transcode(input) else {
                 Issue.record("rate \(target): not transcoded")
                 continue
@@ -41,20 +44,34 @@ import Testing
             var entries: [IndependentDecoders.Entry] = []
             var files: [String: (TranscodedFile, Bool)] = [:]
             for (label, mode) in TranscoderLayoutTests.modes {
-                let transcoder = Transcoder(options: TranscoderOptions(mode: mode, qualityCheck: true), logger: Logger(label: "test"))
+                let transcoder = Transcoder(
+                    options: TranscoderOptions(mode: mode, qualityCheck: true),
+                    logger: Logger(label: "test")
+                )
                 guard case .transcoded(let file) = try transcoder.transcode(input) else { continue }
                 let path = directory.appendingPathComponent("\(label).dcm").path
                 try Data(file.bytes).write(to: URL(fileURLWithPath: path))
                 entries.append(.init(name: label, original: original, output: path, gdcmconv: tools.gdcmconv))
                 files[label] = (file, mode == .lossless)
                 let after = try DICOMValidator.messages(validator, path)
-                #expect(after.errors.subtracting(before.errors).isEmpty, "\(label): \(after.errors.subtracting(before.errors))")
-                #expect(after.warnings.subtracting(before.warnings).isEmpty, "\(label): \(after.warnings.subtracting(before.warnings))")
+                #expect(
+                    after.errors.subtracting(before.errors).isEmpty,
+                    "\(label): \(after.errors.subtracting(before.errors))"
+                )
+                #expect(
+                    after.warnings.subtracting(before.warnings).isEmpty,
+                    "\(label): \(after.warnings.subtracting(before.warnings))"
+                )
             }
             #expect(entries.count == 3)
             let results = try IndependentDecoders.check(entries, python: tools.python, in: directory)
             for (label, (file, lossless)) in files {
-                IndependentDecoderExpectations.check(try #require(results[label]), ours: file, lossless: lossless, "CT \(label)")
+                IndependentDecoderExpectations.check(
+                    try #require(results[label]),
+                    ours: file,
+                    lossless: lossless,
+                    "CT \(label)"
+                )
             }
         }
     }

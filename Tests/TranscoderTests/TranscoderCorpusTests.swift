@@ -39,7 +39,10 @@ import Testing
         guard let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files"),
             let tools = try IndependentDecoders.tools(), let validator = try DICOMValidator.tool()
         else { return }
-        let listing = try runProcess(tools.python, [TestEnvironment.testsFolder("python").appendingPathComponent("list_readable.py").path, root.path])
+        let listing = try runProcess(
+            tools.python,
+            [TestEnvironment.testsFolder("python").appendingPathComponent("list_readable.py").path, root.path]
+        )
         try #require(listing.status == 0, "list_readable.py failed: \(listing.stderr)")
         let readable = try JSONDecoder().decode([String].self, from: Data(listing.stdout.utf8))
         #expect(readable.count > 150)
@@ -54,7 +57,10 @@ import Testing
                 let path = root.appendingPathComponent(name).path
                 let input = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
                 for (label, mode) in TranscoderLayoutTests.modes {
-                    let transcoder = Transcoder(options: TranscoderOptions(mode: mode, qualityCheck: true), logger: Logger(label: "test"))
+                    let transcoder = Transcoder(
+                        options: TranscoderOptions(mode: mode, qualityCheck: true),
+                        logger: Logger(label: "test")
+                    )
                     let outcome: TranscodeOutcome
                     do throws(TranscoderError) {
                         outcome = try transcoder.transcode(input)
@@ -74,7 +80,12 @@ import Testing
                     case .transcoded(let file):
                         #expect(Self.unsupported[name] == nil && Self.failing[name] == nil, "\(name) was transcoded")
                         transcodedNames.insert(name)
-                        try OutputRules.check(input: input, output: file, lossless: mode == .lossless, "\(name) \(label)")
+                        try OutputRules.check(
+                            input: input,
+                            output: file,
+                            lossless: mode == .lossless,
+                            "\(name) \(label)"
+                        )
                         if mode == .lossless { #expect(file.quality?.isExact == true, "\(name) lossless not exact") }
                         let output = directory.appendingPathComponent("\(index)-\(label).dcm").path
                         try Data(file.bytes).write(to: URL(fileURLWithPath: output))
@@ -88,9 +99,12 @@ import Testing
             #expect(failingSeen == Set(Self.failing.keys))
             // CT, MR, CR, RGB, planar, big endian, implicit VR, deflated, 8/12/16 bits, signed and unsigned.
             #expect(transcodedNames.count >= 40, "only \(transcodedNames.count) files transcoded")
-            for name in ["CT_small.dcm", "MR_small_bigendian.dcm", "ExplVR_BigEnd.dcm", "image_dfl.dcm", "examples_rgb_color.dcm",
-                "SC_rgb_small_odd.dcm", "examples_overlay.dcm", "MR_small_padded.dcm", "dicomdirtests/77654033/CR1/6154"]
-            {
+            for name in [
+                "CT_small.dcm", "MR_small_bigendian.dcm", "ExplVR_BigEnd.dcm", "image_dfl.dcm",
+                "examples_rgb_color.dcm",
+                "SC_rgb_small_odd.dcm", "examples_overlay.dcm", "MR_small_padded.dcm",
+                "dicomdirtests/77654033/CR1/6154",
+            ] {
                 #expect(transcodedNames.contains(name), "\(name) should be transcoded")
             }
 
@@ -102,7 +116,9 @@ import Testing
                 let result = try #require(results[entry.name])
                 IndependentDecoderExpectations.check(result, ours: output.file, lossless: output.lossless, entry.name)
 
-                let before = try inputVerdicts[entry.original] ?? DICOMValidator.baseline(validator, original: entry.original, in: directory)
+                let before =
+                    try inputVerdicts[entry.original]
+                    ?? DICOMValidator.baseline(validator, original: entry.original, in: directory)
                 inputVerdicts[entry.original] = before
                 let after = try DICOMValidator.messages(validator, entry.output)
                 let added = after.errors.subtracting(before.errors)

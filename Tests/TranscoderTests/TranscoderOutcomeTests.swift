@@ -12,11 +12,17 @@ import Testing
     static let logger = Logger(label: "test")
     static let base = SyntheticImage(name: "base", rows: 16, columns: 16, bitsStored: 12)
 
-    static func transcode(_ input: [UInt8], _ mode: TranscoderOptions.Mode = .lossy(ratio: 10)) throws(TranscoderError) -> TranscodeOutcome {
+    static func transcode(
+        _ input: [UInt8],
+        _ mode: TranscoderOptions.Mode = .lossy(ratio: 10)
+    ) throws(TranscoderError) -> TranscodeOutcome {
         try Transcoder(options: TranscoderOptions(mode: mode, qualityCheck: true), logger: logger).transcode(input)
     }
 
-    static func transcoded(_ input: [UInt8], _ mode: TranscoderOptions.Mode = .lossy(ratio: 10)) throws -> TranscodedFile {
+    static func transcoded(
+        _ input: [UInt8],
+        _ mode: TranscoderOptions.Mode = .lossy(ratio: 10)
+    ) throws -> TranscodedFile {
         guard case .transcoded(let file) = try transcode(input, mode) else {
             throw MissingTestDataError("the input was not transcoded")
         }
@@ -52,18 +58,38 @@ import Testing
             palette.photometric = "PALETTE COLOR"
             return try palette.file()
         },
-        Refused(description: "YBR_FULL_422", reason: "Photometric Interpretation YBR_FULL_422 with 3 samples per pixel") {
+        Refused(description: "YBR_FULL_422", reason: "Photometric Interpretation YBR_FULL_422 with 3 samples per pixel")
+        {
             try SyntheticImage(
-                name: "422", rows: 4, columns: 4, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8, photometric: "YBR_FULL_422"
+                name: "422",
+                rows: 4,
+                columns: 4,
+                samplesPerPixel: 3,
+                bitsAllocated: 8,
+                bitsStored: 8,
+                photometric: "YBR_FULL_422"
             ).file()
         },
-        Refused(description: "YBR_PARTIAL_420", reason: "Photometric Interpretation YBR_PARTIAL_420 with 3 samples per pixel") {
+        Refused(
+            description: "YBR_PARTIAL_420",
+            reason: "Photometric Interpretation YBR_PARTIAL_420 with 3 samples per pixel"
+        ) {
             try SyntheticImage(
-                name: "420", rows: 4, columns: 4, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8, photometric: "YBR_PARTIAL_420"
+                name: "420",
+                rows: 4,
+                columns: 4,
+                samplesPerPixel: 3,
+                bitsAllocated: 8,
+                bitsStored: 8,
+                photometric: "YBR_PARTIAL_420"
             ).file()
         },
-        Refused(description: "monochrome with 3 samples", reason: "Photometric Interpretation MONOCHROME2 with 3 samples per pixel") {
-            try SyntheticImage(name: "m3", rows: 4, columns: 4, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8).file()
+        Refused(
+            description: "monochrome with 3 samples",
+            reason: "Photometric Interpretation MONOCHROME2 with 3 samples per pixel"
+        ) {
+            try SyntheticImage(name: "m3", rows: 4, columns: 4, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8)
+                .file()
         },
         Refused(description: "4 samples", reason: "unsupported layout: 4 samples per pixel") {
             try base.file {
@@ -87,22 +113,33 @@ import Testing
                 $0.set(.pixelData, vr: .OB, bytes: [UInt8](repeating: 0, count: 32))
             }
         },
-        Refused(description: "bits stored above allocated", reason: "unsupported layout: Bits Stored 12 with Bits Allocated 8") {
+        Refused(
+            description: "bits stored above allocated",
+            reason: "unsupported layout: Bits Stored 12 with Bits Allocated 8"
+        ) {
             try base.file {
                 try $0.set(.bitsAllocated, int: 8)
                 $0.set(.pixelData, vr: .OB, bytes: [UInt8](repeating: 0, count: 256))
             }
         },
-        Refused(description: "high bit not bits stored - 1", reason: "unsupported layout: High Bit 15 with Bits Stored 12") {
+        Refused(
+            description: "high bit not bits stored - 1",
+            reason: "unsupported layout: High Bit 15 with Bits Stored 12"
+        ) {
             try base.file { try $0.set(.highBit, int: 15) }
         },
         Refused(description: "pixel representation 2", reason: "unsupported layout: Pixel Representation 2") {
             try base.file { try $0.set(.pixelRepresentation, int: 2) }
         },
-        Refused(description: "no photometric interpretation", reason: "unsupported layout: no Photometric Interpretation") {
+        Refused(
+            description: "no photometric interpretation",
+            reason: "unsupported layout: no Photometric Interpretation"
+        ) {
             try base.file { $0.remove(.photometricInterpretation) }
         },
-        Refused(description: "no rows", reason: "unsupported layout: no Rows or Columns") { try base.file { $0.remove(.rows) } },
+        Refused(description: "no rows", reason: "unsupported layout: no Rows or Columns") {
+            try base.file { $0.remove(.rows) }
+        },
         Refused(description: "zero columns", reason: "unsupported layout: 16 rows, 0 columns") {
             try base.file { try $0.set(.columns, int: 0) }
         },
@@ -110,8 +147,16 @@ import Testing
             try base.file { try $0.set(.numberOfFrames, int: 0, vr: .IS) }
         },
         Refused(description: "planar configuration 2", reason: "unsupported layout: Planar Configuration 2") {
-            try SyntheticImage(name: "rgb", rows: 4, columns: 4, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8, photometric: "RGB")
-                .file { try $0.set(.planarConfiguration, int: 2) }
+            try SyntheticImage(
+                name: "rgb",
+                rows: 4,
+                columns: 4,
+                samplesPerPixel: 3,
+                bitsAllocated: 8,
+                bitsStored: 8,
+                photometric: "RGB"
+            )
+            .file { try $0.set(.planarConfiguration, int: 2) }
         },
         Refused(description: "embedded overlay", reason: "unsupported layout: overlay (6000,xxxx) embedded") {
             try base.file {
@@ -132,7 +177,13 @@ import Testing
         }
         #expect(reason.contains(refused.reason), "\(reason)")
         // The gdcmconv backend runs the same check, so both copy the same files.
-        if let gdcm = GDCMTranscoder(options: TranscoderOptions(mode: .lossy(ratio: 10)), logger: Self.logger) {
+        if let backend = try TestEnvironment.require(GDCMConvBackend(), "gdcmconv"),
+            let gdcm = GDCMTranscoder(
+                options: TranscoderOptions(mode: .lossy(ratio: 10)),
+                logger: Self.logger,
+                backend: backend
+            )
+        {
             guard case .notTranscodable(let gdcmReason) = try gdcm.transcode(input) else {
                 Issue.record("\(refused) was transcoded by gdcmconv")
                 return
@@ -168,7 +219,13 @@ import Testing
         let full = try Self.base.file()
         #expect(throws: TranscoderError.truncatedPixelData) { try Self.transcode(Array(full.dropLast(100))) }
         // The gdcmconv backend refuses it the same way, before running anything.
-        if let gdcm = GDCMTranscoder(options: TranscoderOptions(mode: .lossless), logger: Self.logger) {
+        if let backend = try TestEnvironment.require(GDCMConvBackend(), "gdcmconv"),
+            let gdcm = GDCMTranscoder(
+                options: TranscoderOptions(mode: .lossless),
+                logger: Self.logger,
+                backend: backend
+            )
+        {
             #expect(throws: TranscoderError.truncatedPixelData) { try gdcm.transcode(Array(full.dropLast(100))) }
         }
     }
@@ -177,7 +234,9 @@ import Testing
         let full = try Self.base.file()
         // Cut inside the value of SOP Class UID, the data set's first element.
         let sopClass = try #require(try DICOMFile(bytes: full).dataSet[.sopClassUID]?.offset)
-        let error = #expect(throws: TranscoderError.unreadableDICOM) { try Self.transcode(Array(full.prefix(sopClass + 10))) }
+        let error = #expect(throws: TranscoderError.unreadableDICOM) {
+            try Self.transcode(Array(full.prefix(sopClass + 10)))
+        }
         #expect(error?.underlying?.contains("truncated") == true, "\(String(describing: error))")
         #expect(error?.shortDescription == "unreadableDICOM")
         for mode in [TranscoderOptions.Mode.lossy(ratio: 0.5), .lossy(ratio: .nan), .lossy(ratio: .infinity)] {
@@ -186,7 +245,9 @@ import Testing
             }
         }
         #expect(throws: TranscoderError.invalidOptions) {
-            try Transcoder(options: TranscoderOptions(mode: .lossless, codecThreads: 0), logger: Self.logger).transcode(full)
+            try Transcoder(options: TranscoderOptions(mode: .lossless, codecThreads: 0), logger: Self.logger).transcode(
+                full
+            )
         }
     }
 
@@ -206,7 +267,11 @@ import Testing
         let purpose = output.items(.sourceImageSequence)?.last?.items(.purposeOfReferenceCodeSequence)?.first
         #expect(purpose?.string(.codeValue) == "121330")
         #expect(purpose?.string(.codeMeaning) == "Lossy compressed predecessor")
-        #expect(output.string(.derivationDescription)?.hasPrefix("JPEG baseline at the modality; Lossy compression with JPEG 2000") == true)
+        #expect(
+            output.string(.derivationDescription)?.hasPrefix(
+                "JPEG baseline at the modality; Lossy compression with JPEG 2000"
+            ) == true
+        )
 
         // Lossless keeps the lossy history as it was (never reset to 00) and the instance.
         let lossless = try Self.transcoded(input, .lossless)
@@ -228,13 +293,18 @@ import Testing
         #expect(output.string(.lossyImageCompression) == "01")
         #expect(output.strings(.lossyImageCompressionRatio) == [OutputAttributes.formatRatio(file.ratio)])
         #expect(output.strings(.lossyImageCompressionMethod) == ["ISO_15444_1"])
-        #expect(output.items(.sourceImageSequence)?.last?.items(.purposeOfReferenceCodeSequence)?.first?.string(.codeValue) == "121320")
+        #expect(
+            output.items(.sourceImageSequence)?.last?.items(.purposeOfReferenceCodeSequence)?.first?.string(.codeValue)
+                == "121320"
+        )
     }
 
     @Test func imageTypeIsCreatedOrCompleted() throws {
-        for (before, after) in [([String](), ["DERIVED", "SECONDARY"]), (["ORIGINAL"], ["DERIVED", "SECONDARY"]),
-            (["ORIGINAL", "PRIMARY", "AXIAL"], ["DERIVED", "PRIMARY", "AXIAL"]), (["DERIVED", "SECONDARY"], ["DERIVED", "SECONDARY"])]
-        {
+        for (before, after) in [
+            ([String](), ["DERIVED", "SECONDARY"]), (["ORIGINAL"], ["DERIVED", "SECONDARY"]),
+            (["ORIGINAL", "PRIMARY", "AXIAL"], ["DERIVED", "PRIMARY", "AXIAL"]),
+            (["DERIVED", "SECONDARY"], ["DERIVED", "SECONDARY"]),
+        ] {
             let input = try Self.base.file {
                 if before.isEmpty { $0.remove(.imageType) } else { $0.set(.imageType, strings: before) }
             }
@@ -274,7 +344,10 @@ import Testing
             for frame in native.frames {
                 frame.withUnsafeBytes { bytes in
                     guard let first = bytes.baseAddress else { return }
-                    #expect(first >= start && first + bytes.count <= start + whole.count, "frame copied out of the input")
+                    #expect(
+                        first >= start && first + bytes.count <= start + whole.count,
+                        "frame copied out of the input"
+                    )
                 }
             }
         }
@@ -284,7 +357,10 @@ import Testing
         var image = SyntheticImage(name: "mt", rows: 64, columns: 64, frames: 3, bitsStored: 12, isSigned: true)
         image.garbageHighBits = true
         let input = try image.file()
-        let transcoder = Transcoder(options: TranscoderOptions(mode: .lossless, qualityCheck: true), logger: Self.logger)
+        let transcoder = Transcoder(
+            options: TranscoderOptions(mode: .lossless, qualityCheck: true),
+            logger: Self.logger
+        )
         let results = ResultBox(count: 8)
         DispatchQueue.concurrentPerform(iterations: 8) { index in
             results.set(index, Result { () throws(TranscoderError) in try transcoder.transcode(input) })
@@ -329,6 +405,8 @@ final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [Result<TranscodeOutcome, TranscoderError>?]
     init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: Result<TranscodeOutcome, TranscoderError>) { lock.withLock { slots[index] = value } }
+    func set(_ index: Int, _ value: Result<TranscodeOutcome, TranscoderError>) {
+        lock.withLock { slots[index] = value }
+    }
     var values: [Result<TranscodeOutcome, TranscoderError>?] { lock.withLock { slots } }
 }

@@ -64,7 +64,10 @@ struct TranscodeCommand: ParsableCommand {
         logger.logLevel = verbose ? .debug : .warning
         let ratio = lossless ? 1 : rate ?? 100
         let options = TranscoderOptions(
-            mode: ratio == 1 ? .lossless : .lossy(ratio: ratio), qualityCheck: qualityCheck, codecThreads: threads)
+            mode: ratio == 1 ? .lossless : .lossy(ratio: ratio),
+            qualityCheck: qualityCheck,
+            codecThreads: threads
+        )
 
         let inputBytes: [UInt8]
         do {
@@ -154,7 +157,8 @@ struct TranscodeCommand: ParsableCommand {
         var line: String {
             switch status {
             case "compressed":
-                var text = "compressed \(input) -> \(output): \(frames ?? 0) frame(s), \(pixelBytes ?? 0) pixel bytes in "
+                var text =
+                    "compressed \(input) -> \(output): \(frames ?? 0) frame(s), \(pixelBytes ?? 0) pixel bytes in "
                     + "\(codestreamBytes ?? 0) codestream bytes, ratio \(String(format: "%.2f", ratio ?? 0)):1"
                 if exact == true {
                     text += ", bit-exact"

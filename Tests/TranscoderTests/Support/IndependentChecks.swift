@@ -84,10 +84,15 @@ enum IndependentDecoders {
 
     /// The python of the test venv and gdcmconv, or `nil` to skip (an error under CI).
     static func tools() throws -> (python: String, gdcmconv: String)? {
-        guard let python = try TestEnvironment.require(TestEnvironment.python, "test venv python (pydicom, pylibjpeg-openjpeg)"),
+        guard
+            let python = try TestEnvironment.require(
+                TestEnvironment.python,
+                "test venv python (pydicom, pylibjpeg-openjpeg)"
+            ),
             let gdcmconv = try TestEnvironment.require(
                 FileManager.default.isExecutableFile(atPath: "/usr/bin/gdcmconv") ? "/usr/bin/gdcmconv" : nil,
-                "gdcmconv (Debian libgdcm-tools)")
+                "gdcmconv (Debian libgdcm-tools)"
+            )
         else { return nil }
         return (python, gdcmconv)
     }
@@ -111,7 +116,9 @@ enum DICOMValidator {
     static func tool() throws -> String? {
         let path = "/usr/bin/dciodvfy"
         return try TestEnvironment.require(
-            FileManager.default.isExecutableFile(atPath: path) ? path : nil, "dciodvfy (Debian dicom3tools)")
+            FileManager.default.isExecutableFile(atPath: path) ? path : nil,
+            "dciodvfy (Debian dicom3tools)"
+        )
     }
 
     /// The `Error` and `Warning` lines dciodvfy prints for `path`.
@@ -127,7 +134,11 @@ enum DICOMValidator {
     /// The verdict on an input, to compare outputs with. When dciodvfy cannot read the input at all
     /// (it does not support Deflated Explicit VR Little Endian, for one), the verdict on the same
     /// data set rewritten uncompressed by our writer stands in for it.
-    static func baseline(_ tool: String, original path: String, in directory: URL) throws -> (errors: Set<String>, warnings: Set<String>) {
+    static func baseline(
+        _ tool: String,
+        original path: String,
+        in directory: URL
+    ) throws -> (errors: Set<String>, warnings: Set<String>) {
         let verdict = try messages(tool, path)
         guard verdict.errors.contains(where: { $0.contains("Dicom dataset read failed") }) else { return verdict }
         let rewritten = directory.appendingPathComponent("baseline-\(UUID().uuidString).dcm").path

@@ -34,7 +34,10 @@ enum OutputRules {
         let after = file.dataSet
 
         expect(file.preamble != nil, "Part 10 preamble")
-        expect(file.transferSyntax == (lossless ? .jpeg2000Lossless : .jpeg2000), "transfer syntax \(file.transferSyntax)")
+        expect(
+            file.transferSyntax == (lossless ? .jpeg2000Lossless : .jpeg2000),
+            "transfer syntax \(file.transferSyntax)"
+        )
         expect(file.sourceEncoding == .explicitVRLittleEndian, "data set encoding \(file.sourceEncoding)")
         expect(file.fileMeta.string(.transferSyntaxUID) == file.transferSyntax.uid, "meta transfer syntax")
 
@@ -48,7 +51,10 @@ enum OutputRules {
         let frames = before.int(.numberOfFrames) ?? 1
         let photometric = before.string(.photometricInterpretation) ?? ""
         expect(output.frames == frames, "frames \(output.frames)")
-        expect(output.pixelBytes == rows * columns * samples * bitsAllocated / 8 * frames, "pixel bytes \(output.pixelBytes)")
+        expect(
+            output.pixelBytes == rows * columns * samples * bitsAllocated / 8 * frames,
+            "pixel bytes \(output.pixelBytes)"
+        )
 
         // Encapsulation: Basic Offset Table, one even-length fragment per frame, raw J2K.
         guard case .encapsulated(let pixels) = after.pixelData else {
@@ -64,7 +70,10 @@ enum OutputRules {
             offset += 8 + fragment.count
         }
         expect(pixels.basicOffsetTable == expectedOffsets, "Basic Offset Table \(pixels.basicOffsetTable)")
-        expect(after[.extendedOffsetTable] == nil && after[.extendedOffsetTableLengths] == nil, "no Extended Offset Table")
+        expect(
+            after[.extendedOffsetTable] == nil && after[.extendedOffsetTableLengths] == nil,
+            "no Extended Offset Table"
+        )
         var paddedTotal = 0
         for (index, fragment) in pixels.fragments.enumerated() {
             paddedTotal += fragment.count
@@ -75,20 +84,38 @@ enum OutputRules {
             }
             expect(header.rows == rows && header.columns == columns, "codestream size \(header.columns)x\(header.rows)")
             expect(header.components == samples && header.componentsAgree, "codestream components \(header)")
-            expect(header.precision == bitsStored, "codestream precision \(header.precision), Bits Stored \(bitsStored)")
+            expect(
+                header.precision == bitsStored,
+                "codestream precision \(header.precision), Bits Stored \(bitsStored)"
+            )
             expect(header.isSigned == signed, "codestream sign \(header.isSigned)")
-            expect(header.multipleComponentTransform == (photometric == "RGB" ? 1 : 0), "MCT \(header.multipleComponentTransform)")
+            expect(
+                header.multipleComponentTransform == (photometric == "RGB" ? 1 : 0),
+                "MCT \(header.multipleComponentTransform)"
+            )
             expect(header.reversible == lossless, "wavelet reversible \(header.reversible)")
-            expect(1 << header.decompositionLevels <= max(1, min(rows, columns)), "\(header.decompositionLevels) levels")
+            expect(
+                1 << header.decompositionLevels <= max(1, min(rows, columns)),
+                "\(header.decompositionLevels) levels"
+            )
         }
-        expect(output.codestreamBytes <= paddedTotal && output.codestreamBytes >= paddedTotal - frames, "codestream bytes")
+        expect(
+            output.codestreamBytes <= paddedTotal && output.codestreamBytes >= paddedTotal - frames,
+            "codestream bytes"
+        )
         expect(abs(output.ratio - Double(output.pixelBytes) / Double(output.codestreamBytes)) < 1e-9, "ratio")
 
         // Photometric Interpretation and Planar Configuration.
         let expectedPhotometric = photometric == "RGB" ? (lossless ? "YBR_RCT" : "YBR_ICT") : photometric
-        expect(after.string(.photometricInterpretation) == expectedPhotometric, "photometric \(after.string(.photometricInterpretation) ?? "-")")
+        expect(
+            after.string(.photometricInterpretation) == expectedPhotometric,
+            "photometric \(after.string(.photometricInterpretation) ?? "-")"
+        )
         if samples == 3 {
-            expect(after.int(.planarConfiguration) == 0, "Planar Configuration \(after.int(.planarConfiguration) ?? -1)")
+            expect(
+                after.int(.planarConfiguration) == 0,
+                "Planar Configuration \(after.int(.planarConfiguration) ?? -1)"
+            )
         } else {
             expect(after[.planarConfiguration] == before[.planarConfiguration], "Planar Configuration untouched")
         }
@@ -101,7 +128,10 @@ enum OutputRules {
         let oldInstance = before.string(.sopInstanceUID)
         let newInstance = after.string(.sopInstanceUID)
         expect(file.fileMeta.string(.mediaStorageSOPInstanceUID) == newInstance, "Media Storage SOP Instance UID")
-        expect(file.fileMeta.string(.mediaStorageSOPClassUID) == after.string(.sopClassUID), "Media Storage SOP Class UID")
+        expect(
+            file.fileMeta.string(.mediaStorageSOPClassUID) == after.string(.sopClassUID),
+            "Media Storage SOP Class UID"
+        )
         if lossless {
             for tag in lossyChanged { expect(before[tag] == after[tag], "lossless changed \(tag)") }
             return
@@ -123,10 +153,15 @@ enum OutputRules {
         }
         let typeBefore = before.strings(.imageType) ?? []
         let typeAfter = after.strings(.imageType) ?? []
-        let expectedType = typeBefore.isEmpty
-            ? ["DERIVED", "SECONDARY"] : ["DERIVED"] + (typeBefore.count == 1 ? ["SECONDARY"] : Array(typeBefore.dropFirst()))
+        let expectedType =
+            typeBefore.isEmpty
+            ? ["DERIVED", "SECONDARY"]
+            : ["DERIVED"] + (typeBefore.count == 1 ? ["SECONDARY"] : Array(typeBefore.dropFirst()))
         expect(typeAfter == expectedType, "Image Type \(typeAfter)")
-        expect(newInstance != nil && newInstance != oldInstance && UID.isValid(newInstance ?? ""), "new SOP Instance UID")
+        expect(
+            newInstance != nil && newInstance != oldInstance && UID.isValid(newInstance ?? ""),
+            "new SOP Instance UID"
+        )
         if let oldInstance, let sopClass = before.string(.sopClassUID) {
             let items = after.items(.sourceImageSequence) ?? []
             expect(items.count == (before.items(.sourceImageSequence)?.count ?? 0) + 1, "Source Image Sequence items")
@@ -138,9 +173,15 @@ enum OutputRules {
             expect(purpose?.string(.codingSchemeDesignator) == "DCM", "purpose scheme")
         }
         let derivation = after.items(.derivationCodeSequence)?.last
-        expect(derivation?.string(.codeValue) == "113040" && derivation?.string(.codingSchemeDesignator) == "DCM", "derivation code")
+        expect(
+            derivation?.string(.codeValue) == "113040" && derivation?.string(.codingSchemeDesignator) == "DCM",
+            "derivation code"
+        )
         let description = after.strings(.derivationDescription)?.first ?? ""
-        expect(description.contains("ISO_15444_1") && description.contains(ratioText), "Derivation Description \(description)")
+        expect(
+            description.contains("ISO_15444_1") && description.contains(ratioText),
+            "Derivation Description \(description)"
+        )
         expect(description.count <= 1024, "Derivation Description length")
     }
 }

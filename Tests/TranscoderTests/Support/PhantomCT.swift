@@ -60,7 +60,11 @@ enum PhantomCT {
             try dataSet.set(.sliceThickness, double: 1.25, vr: .DS)
             try dataSet.set(.imagePositionPatient, doubles: [-180, -180, -Double(slices.first ?? 0) * 1.25], vr: .DS)
             try dataSet.set(.imageOrientationPatient, doubles: [1, 0, 0, 0, 1, 0], vr: .DS)
-            try dataSet.set(.pixelSpacing, doubles: [CTPhantom.pixelSpacing(columns: size), CTPhantom.pixelSpacing(columns: size)], vr: .DS)
+            try dataSet.set(
+                .pixelSpacing,
+                doubles: [CTPhantom.pixelSpacing(columns: size), CTPhantom.pixelSpacing(columns: size)],
+                vr: .DS
+            )
             try dataSet.set(.rescaleIntercept, double: CTPhantom.rescaleIntercept, vr: .DS)
             try dataSet.set(.rescaleSlope, double: CTPhantom.rescaleSlope, vr: .DS)
             dataSet.set(.rescaleType, string: "HU")

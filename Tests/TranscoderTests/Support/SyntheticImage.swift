@@ -95,7 +95,8 @@ struct SyntheticImage: CustomStringConvertible, Sendable {
     /// A plausible Secondary Capture (or Multi-frame) data set around the pixels.
     func dataSet(sopInstanceUID: String = "2.25.1234567890") throws -> DataSet {
         var dataSet = DataSet()
-        let sopClass = frames > 1 || writeNumberOfFrames
+        let sopClass =
+            frames > 1 || writeNumberOfFrames
             ? (bitsAllocated == 8 ? "1.2.840.10008.5.1.4.1.1.7.2" : "1.2.840.10008.5.1.4.1.1.7.3")
             : "1.2.840.10008.5.1.4.1.1.7"
         dataSet.set(.sopClassUID, string: samplesPerPixel == 3 && frames > 1 ? "1.2.840.10008.5.1.4.1.1.7.4" : sopClass)
@@ -124,7 +125,9 @@ struct SyntheticImage: CustomStringConvertible, Sendable {
             dataSet.set(.burnedInAnnotation, string: "NO")
             dataSet.set(.frameIncrementPointer, vr: .AT, bytes: [0x18, 0x00, 0x63, 0x10])  // Frame Time
             try dataSet.set(.frameTime, double: 100, vr: .DS)
-            if samplesPerPixel == 1 { dataSet.set(.presentationLUTShape, string: photometric == "MONOCHROME1" ? "INVERSE" : "IDENTITY") }
+            if samplesPerPixel == 1 {
+                dataSet.set(.presentationLUTShape, string: photometric == "MONOCHROME1" ? "INVERSE" : "IDENTITY")
+            }
             if bitsAllocated == 16 && samplesPerPixel == 1 {
                 try dataSet.set(.rescaleIntercept, double: 0, vr: .DS)
                 try dataSet.set(.rescaleSlope, double: 1, vr: .DS)
@@ -146,7 +149,10 @@ struct SyntheticImage: CustomStringConvertible, Sendable {
     }
 
     /// The Part 10 file (Explicit VR Little Endian).
-    func file(sopInstanceUID: String = "2.25.1234567890", edit: (inout DataSet) throws -> Void = { _ in }) throws -> [UInt8] {
+    func file(
+        sopInstanceUID: String = "2.25.1234567890",
+        edit: (inout DataSet) throws -> Void = { _ in }
+    ) throws -> [UInt8] {
         var dataSet = try dataSet(sopInstanceUID: sopInstanceUID)
         try edit(&dataSet)
         return try DICOMFile(dataSet: dataSet).encoded()
