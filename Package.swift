@@ -159,7 +159,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TranscoderTests",
-            dependencies: ["Transcoder", "DICOM", "JPEG2000", "TestSupport"],
+            dependencies: [
+                "Transcoder", "DICOM", "JPEG2000", "SampleStudy", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -9,7 +9,8 @@ public struct GDCMConvBackend: Sendable {
         /// `--j2k` (reversible 5/3).
         case lossless
         /// `--j2k --lossy --irreversible -r RATE`. `rate` is passed as is: GDCM hands it to
-        /// OpenJPEG, which measures it against Bits Stored (see ``gdcmRate(target:bitsAllocated:bitsStored:)``).
+        /// OpenJPEG, which measures it against the codestream precision
+        /// (see ``gdcmRate(target:bitsAllocated:bitsStored:)``).
         case lossy(rate: Double)
     }
 
@@ -54,7 +55,11 @@ public struct GDCMConvBackend: Sendable {
     public func transcode(input: String, output: String, mode: Mode) throws -> Run {
         let result: ChildProcessResult
         do {
-            result = try ChildProcess.run(executable, Self.arguments(input: input, output: output, mode: mode), timeout: timeout)
+            result = try ChildProcess.run(
+                executable,
+                Self.arguments(input: input, output: output, mode: mode),
+                timeout: timeout
+            )
         } catch {
             throw Failure(description: "\(error)")
         }
@@ -66,17 +71,24 @@ public struct GDCMConvBackend: Sendable {
             throw Failure(description: "gdcmconv exited with status \(result.status): \(lastLine)")
         }
         return Run(
-            userSeconds: result.userSeconds, systemSeconds: result.systemSeconds,
-            maxResidentBytes: result.maxResidentBytes, wallSeconds: result.wallSeconds
+            userSeconds: result.userSeconds,
+            systemSeconds: result.systemSeconds,
+            maxResidentBytes: result.maxResidentBytes,
+            wallSeconds: result.wallSeconds
         )
     }
 
     /// The `-r` value that makes GDCM reach `target` measured against the stored bytes (Bits
-    /// Allocated), as our encoder does: GDCM's OpenJPEG counts Bits Stored bits per sample when
-    /// Bits Stored > 8, and Bits Allocated otherwise.
+    /// Allocated), as our encoder does.
+    ///
+    /// OpenJPEG measures its rate against the codestream precision. Debian's GDCM 3.0.21 writes
+    /// the precision as Bits Allocated whatever Bits Stored says (measured: 12-bit CT in 16 bits
+    /// gets precision 16, and `-r 20` gives 20.0:1 against the stored bytes), so its `-r` already
+    /// is our ratio and is passed through unchanged. A GDCM that wrote Bits Stored instead would
+    /// need `target × bitsStored / bitsAllocated`; `GDCMTranscoderTests` checks the achieved ratio
+    /// so such a change would show.
     public static func gdcmRate(target: Double, bitsAllocated: Int, bitsStored: Int) -> Double {
-        guard bitsStored > 8, bitsAllocated > 0 else { return target }
-        return target * Double(bitsStored) / Double(bitsAllocated)
+        target
     }
 }
 

@@ -1,2 +1,129 @@
-// Placeholder so the package builds before this module's first real file lands.
-package enum TranscoderModule {}
+import DICOM
+import JPEG2000
+import Logging
+
+/// One DICOM file in, one JPEG 2000 DICOM file out, in process with OpenJPEG (DESIGN.md §5).
+///
+/// The output is Explicit VR Little Endian with encapsulated Pixel Data: a Basic Offset Table and
+/// one even-length fragment per frame holding a raw J2K codestream, transfer syntax .90 (lossless)
+/// or .91 (lossy). Lossy output is a new, derived image (see ``OutputAttributes``); lossless output
+/// keeps the SOP Instance UID, since only the encoding changed (PS3.3 §C.7.6.1.1.5 asks for a new
+/// UID when an image is lossy compressed, and PS3.5 treats a lossless transfer syntax change as the
+/// same instance).
+///
+/// Pixel data is not copied on the way in: frames are slices of the input buffer handed straight
+/// to the encoder, and the codestreams are written once into the output.
+public struct Transcoder: Sendable {
+    public var options: TranscoderOptions
+    private let logger: Logger
+
+    public init(options: TranscoderOptions, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Transcodes one file. Blocking and CPU-bound; callable from several threads at once.
+    ///
+    /// - Parameter input: the file's bytes (Part 10, or a bare data set).
+    /// - Returns: ``TranscodeOutcome/transcoded(_:)``, or ``TranscodeOutcome/notTranscodable(reason:)``
+    ///   for input the caller should copy unchanged: not DICOM, already compressed, no pixel data,
+    ///   or a layout we do not encode (the reason names it).
+    /// - Throws: ``TranscoderError`` when the file should have been transcoded but could not be:
+    ///   it does not parse, its Pixel Data is shorter than its attributes say, encoding or the quality
+    ///   check failed, or the options are invalid.
+    public func transcode(_ input: [UInt8]) throws(TranscoderError) -> TranscodeOutcome {
+        try options.validate()
+        guard var file = try NativeImage.parse(input) else { return .notTranscodable(reason: "not DICOM") }
+        let image: NativeImage
+        switch try NativeImage.check(file) {
+        case .notTranscodable(let reason): return .notTranscodable(reason: reason)
+        case .image(let checked): image = checked
+        }
+        let lossless = options.mode == .lossless
+        let encoding = JPEG2000EncodingOptions(
+            mode: {
+                switch options.mode {
+                case .lossless: .lossless
+                case .lossy(let ratio): .lossy(targetRatio: ratio)
+                }
+            }(),
+            colorTransform: image.color == .rgb,
+            codecThreads: options.codecThreads
+        )
+
+        var codestreams: [[UInt8]] = []
+        codestreams.reserveCapacity(image.frameCount)
+        var quality = options.qualityCheck ? QualityAccumulator(bitsStored: image.layout.bitsStored) : nil
+        for (index, frame) in image.frames.enumerated() {
+            let encoded: JPEG2000EncodedFrame
+            do {
+                encoded = try JPEG2000Encoder.encode(frame, layout: image.layout, options: encoding, logger: logger)
+            } catch {
+                throw .encodingFailed("frame \(index + 1) of \(image.frameCount), \(image.layout)", error)
+            }
+            if quality != nil {
+                let metrics = try Self.measure(encoded.codestream, against: frame, image: image, frame: index, logger)
+                quality?.add(
+                    rmse: metrics.rmse,
+                    maxAbsError: metrics.maxAbsoluteError,
+                    sampleCount: metrics.sampleCount
+                )
+            }
+            codestreams.append(encoded.codestream)
+        }
+        let codestreamBytes = codestreams.reduce(0) { $0 + $1.count }
+        let ratio = Double(image.pixelBytes) / Double(max(1, codestreamBytes))
+
+        do {
+            file.dataSet.setPixelData(.encapsulated(try EncapsulatedPixelData(frames: codestreams)))
+        } catch {
+            throw .writeFailed("the encapsulated pixel data does not fit 32-bit offsets", error)
+        }
+        OutputAttributes.setPixelDescription(&file.dataSet, color: image.color, lossless: lossless)
+        if lossless {
+            file.transferSyntax = .jpeg2000Lossless
+        } else {
+            file.transferSyntax = .jpeg2000
+            OutputAttributes.markLossy(&file.dataSet, ratio: ratio, newSOPInstanceUID: UID.generate())
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try file.encoded()
+        } catch {
+            throw .writeFailed("encoding the output data set", error)
+        }
+        logger.trace(
+            "transcoded",
+            metadata: [
+                "transcoder.frames": "\(image.frameCount)", "transcoder.ratio": "\(ratio)",
+                "transcoder.layout": "\(image.layout)",
+            ]
+        )
+        return .transcoded(
+            TranscodedFile(
+                bytes: bytes,
+                frames: image.frameCount,
+                pixelBytes: image.pixelBytes,
+                codestreamBytes: codestreamBytes,
+                quality: quality?.result
+            )
+        )
+    }
+
+    /// Decodes `codestream` with our decoder and compares it with the frame it came from (the
+    /// decoder undoes the colour transform, so RGB input compares with RGB).
+    static func measure(
+        _ codestream: [UInt8],
+        against frame: ArraySlice<UInt8>,
+        image: NativeImage,
+        frame index: Int,
+        _ logger: Logger
+    ) throws(TranscoderError) -> JPEG2000QualityMetrics {
+        do {
+            let decoded = try JPEG2000Decoder.decode(codestream, logger: logger)
+            return try JPEG2000QualityMetrics.compare(original: frame, layout: image.layout, decoded: decoded)
+        } catch {
+            throw .qualityCheckFailed("frame \(index + 1) of \(image.frameCount)", error)
+        }
+    }
+}

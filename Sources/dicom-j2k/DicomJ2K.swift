@@ -13,6 +13,7 @@ struct DicomJ2K: AsyncParsableCommand {
             SampleStudyCommand.self,
             S3Command.self,
             SQSCommand.self,
+            TranscodeCommand.self,
         ]
     )
 }

@@ -9,12 +9,13 @@ import Testing
         #expect(GDCMConvBackend.arguments(input: "a", output: "b", mode: .lossless) == ["--j2k", "a", "b"])
         #expect(
             GDCMConvBackend.arguments(input: "a", output: "b", mode: .lossy(rate: 75))
-                == ["--j2k", "--lossy", "--irreversible", "-r", "75", "a", "b"])
+                == ["--j2k", "--lossy", "--irreversible", "-r", "75", "a", "b"]
+        )
         #expect(GDCMConvBackend.arguments(input: "a", output: "b", mode: .lossy(rate: 7.5))[4] == "7.5")
     }
 
-    @Test func rateIsRescaledToBitsStored() {
-        #expect(GDCMConvBackend.gdcmRate(target: 100, bitsAllocated: 16, bitsStored: 12) == 75)
+    @Test func rateIsPassedThroughBecauseGDCMCodesBitsAllocated() {
+        #expect(GDCMConvBackend.gdcmRate(target: 100, bitsAllocated: 16, bitsStored: 12) == 100)
         #expect(GDCMConvBackend.gdcmRate(target: 100, bitsAllocated: 16, bitsStored: 16) == 100)
         #expect(GDCMConvBackend.gdcmRate(target: 100, bitsAllocated: 8, bitsStored: 8) == 100)
     }
@@ -39,7 +40,10 @@ import Testing
         try withTemporaryDirectory { dir in
             let output = dir.appendingPathComponent("out.dcm").path
             let run = try backend.transcode(
-                input: files.appendingPathComponent("CT_small.dcm").path, output: output, mode: .lossy(rate: 10))
+                input: files.appendingPathComponent("CT_small.dcm").path,
+                output: output,
+                mode: .lossy(rate: 10)
+            )
             #expect(run.userSeconds + run.systemSeconds > 0)
             let written = try Data(contentsOf: URL(fileURLWithPath: output))
             // Part 10 with the lossy JPEG 2000 transfer syntax in its meta group.
@@ -50,7 +54,11 @@ import Testing
             let garbage = dir.appendingPathComponent("garbage.dcm")
             try Data(repeating: 0x41, count: 300).write(to: garbage)
             #expect(throws: GDCMConvBackend.Failure.self) {
-                try backend.transcode(input: garbage.path, output: dir.appendingPathComponent("g.dcm").path, mode: .lossless)
+                try backend.transcode(
+                    input: garbage.path,
+                    output: dir.appendingPathComponent("g.dcm").path,
+                    mode: .lossless
+                )
             }
         }
     }

@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Transcoder
+
+/// `dicom-j2k transcode IN OUT`: one file, as the local job does it. A file that is not for us
+/// (not DICOM, already compressed, no pixel data, unsupported layout) is copied unchanged; a file
+/// that fails is copied unchanged too, with the error on stderr and exit status 1.
+struct TranscodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transcode",
+        abstract: "Compress one DICOM file to JPEG 2000 (or copy it unchanged when it cannot be).",
+        discussion: """
+            --rate R is uncompressed pixel bytes (as stored, Bits Allocated) per codestream byte; \
+            --rate 1 means lossless, like --lossless. Prints one summary line, or a JSON object with --json.
+            """
+    )
+
+    /// Which encoder does the work.
+    enum Library: String, ExpressibleByArgument, CaseIterable {
+        case openjpeg
+        case gdcmconv
+        /// Accepted as an alias of `openjpeg` (both are in-process OpenJPEG encoders; DESIGN.md §2).
+        case dcmjsCodecs = "dcmjs-codecs"
+    }
+
+    @Argument(help: "The DICOM file to read.")
+    var input: String
+
+    @Argument(help: "Where to write the output (replaced if it exists).")
+    var output: String
+
+    @Option(help: "Target ratio (≥ 1; 1 = lossless). Default 100.")
+    var rate: Double?
+
+    @Flag(help: "Lossless (reversible 5/3, transfer syntax .90).")
+    var lossless = false
+
+    @Option(help: "openjpeg (in process) or gdcmconv (external process).")
+    var library: Library = .openjpeg
+
+    @Flag(inversion: .prefixedNo, help: "Decode the output again and report PSNR and maximum error.")
+    var qualityCheck = true
+
+    @Option(help: "OpenJPEG threads for each frame.")
+    var threads = 1
+
+    @Flag(help: "Print the result as a JSON object.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Log OpenJPEG's messages and debug details to stderr.")
+    var verbose = false
+
+    func validate() throws {
+        if let rate {
+            guard rate.isFinite, rate >= 1 else { throw ValidationError("--rate must be a number >= 1") }
+            if lossless && rate != 1 { throw ValidationError("--rate and --lossless exclude each other") }
+        }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1…64") }
+    }
+
+    func run() throws {
+        var logger = Logger(label: "dicom-j2k")
+        logger.logLevel = verbose ? .debug : .warning
+        let ratio = lossless ? 1 : rate ?? 100
+        let options = TranscoderOptions(
+            mode: ratio == 1 ? .lossless : .lossy(ratio: ratio),
+            qualityCheck: qualityCheck,
+            codecThreads: threads
+        )
+
+        let inputBytes: [UInt8]
+        do {
+            inputBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: input)))
+        } catch {
+            throw ValidationError("cannot read \(input): \(error.localizedDescription)")
+        }
+        let started = DispatchTime.now()
+        let result: Result<TranscodeOutcome, TranscoderError>
+        switch library {
+        case .openjpeg, .dcmjsCodecs:
+            result = Result { () throws(TranscoderError) in
+                try Transcoder(options: options, logger: logger).transcode(inputBytes)
+            }
+        case .gdcmconv:
+            guard let transcoder = GDCMTranscoder(options: options, logger: logger) else {
+                throw ValidationError("gdcmconv is not installed (Debian: apt-get install libgdcm-tools)")
+            }
+            result = Result { () throws(TranscoderError) in try transcoder.transcode(inputBytes) }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+
+        var report = Report(input: input, output: output, inputBytes: inputBytes.count, seconds: seconds)
+        let written: [UInt8]
+        switch result {
+        case .success(.transcoded(let file)):
+            written = file.bytes
+            report.status = "compressed"
+            report.frames = file.frames
+            report.pixelBytes = file.pixelBytes
+            report.codestreamBytes = file.codestreamBytes
+            report.ratio = file.ratio
+            if let quality = file.quality {
+                report.psnr = quality.psnr.isFinite ? quality.psnr : nil
+                report.rmse = quality.rmse
+                report.maxAbsError = quality.maxAbsError
+                report.exact = quality.isExact
+            }
+        case .success(.notTranscodable(let reason)):
+            written = inputBytes
+            report.status = "copied"
+            report.reason = reason
+        case .failure(let error):
+            written = inputBytes
+            report.status = "failed"
+            report.error = "\(error)"
+        }
+        report.outputBytes = written.count
+        do {
+            try Data(written).write(to: URL(fileURLWithPath: output))
+        } catch {
+            throw ValidationError("cannot write \(output): \(error.localizedDescription)")
+        }
+        print(json ? report.json : report.line)
+        if case .failure(let error) = result {
+            FileHandle.standardError.write(Data("\(input): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// What happened, for the summary line or `--json`.
+    struct Report: Encodable {
+        var input: String
+        var output: String
+        var inputBytes: Int
+        var seconds: Double
+        var status = ""
+        var outputBytes = 0
+        var frames: Int?
+        var pixelBytes: Int?
+        var codestreamBytes: Int?
+        var ratio: Double?
+        /// `nil` (absent) when the output is bit-exact.
+        var psnr: Double?
+        var rmse: Double?
+        var maxAbsError: Int?
+        var exact: Bool?
+        var reason: String?
+        var error: String?
+
+        var json: String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        }
+
+        var line: String {
+            switch status {
+            case "compressed":
+                var text =
+                    "compressed \(input) -> \(output): \(frames ?? 0) frame(s), \(pixelBytes ?? 0) pixel bytes in "
+                    + "\(codestreamBytes ?? 0) codestream bytes, ratio \(String(format: "%.2f", ratio ?? 0)):1"
+                if exact == true {
+                    text += ", bit-exact"
+                } else if let psnr, let maxAbsError {
+                    text += ", PSNR \(String(format: "%.2f", psnr)) dB, max error \(maxAbsError)"
+                }
+                return text + ", \(String(format: "%.3f", seconds)) s"
+            case "copied":
+                return "copied \(input) -> \(output) unchanged: \(reason ?? "")"
+            default:
+                return "failed \(input) (copied unchanged to \(output)): \(error ?? "")"
+            }
+        }
+    }
+}
