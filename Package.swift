@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(name: "ResourceMonitorTests", dependencies: ["ResourceMonitor"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CompressionJobTests",
-            dependencies: ["CompressionJob", "TestSupport"],
+            dependencies: ["CompressionJob", "SampleStudy", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -9,11 +9,12 @@ struct DicomJ2K: AsyncParsableCommand {
         version: DicomJ2KVersion.string,
         subcommands: [
             // Each verb lives in its own file under Commands/.
-            DumpCommand.self,
+            RunCommand.self,
+            TranscodeCommand.self,
             SampleStudyCommand.self,
+            DumpCommand.self,
             S3Command.self,
             SQSCommand.self,
-            TranscodeCommand.self,
         ]
     )
 }

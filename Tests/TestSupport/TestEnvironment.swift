@@ -16,6 +16,15 @@ public enum TestEnvironment {
     /// A Python interpreter with pydicom, pylibjpeg-openjpeg and numpy (`DICOM_J2K_PYTHON`).
     public static var python: String? { executable("DICOM_J2K_PYTHON") }
 
+    /// The built `dicom-j2k` executable, which `swift build --build-tests` puts next to the test
+    /// bundle; `nil` to skip (throws under CI) when it is missing.
+    public static func dicomJ2KExecutable() throws -> String? {
+        let candidate = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("dicom-j2k").path
+        let found = FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
+        return try require(found, "the dicom-j2k executable (swift build --build-tests builds it)")
+    }
+
     /// The repository root, found from this file's location.
     public static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

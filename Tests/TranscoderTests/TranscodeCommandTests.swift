@@ -5,13 +5,6 @@ import Testing
 
 /// `dicom-j2k transcode IN OUT`, run as a process: compressed, copied and failed files.
 @Suite struct TranscodeCommandTests {
-    /// The built executable sits next to the test bundle.
-    static func executable() throws -> String? {
-        let candidate = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("dicom-j2k").path
-        let found = FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
-        return try TestEnvironment.require(found, "the dicom-j2k executable (swift build --build-tests builds it)")
-    }
 
     struct Report: Decodable {
         var status: String
@@ -33,7 +26,7 @@ import Testing
     }
 
     @Test func compressesCopiesAndFails() throws {
-        guard let tool = try Self.executable() else { return }
+        guard let tool = try TestEnvironment.dicomJ2KExecutable() else { return }
         let ct = try PhantomCT.file(slices: [100], of: 200, size: 128)
         try withTemporaryDirectory { directory in
             let input = directory.appendingPathComponent("in.dcm").path

@@ -1,0 +1,135 @@
+import CompressionJob
+import Foundation
+import SampleStudy
+import TestSupport
+import Testing
+
+/// `dicom-j2k run` end to end, as a process, with the real transcoder: a small CT series plus a
+/// file that is not DICOM and a truncated one. The ZIP is read back and every compressed entry is
+/// decoded by pydicom + pylibjpeg-openjpeg and by GDCM.
+@Suite struct RunCommandTests {
+    struct Setup {
+        var tool: String
+        var python: String
+        var gdcmconv: String
+    }
+
+    static func setup() throws -> Setup? {
+        guard let tool = try TestEnvironment.dicomJ2KExecutable(),
+            let python = try TestEnvironment.require(TestEnvironment.python, "the test venv's python"),
+            let gdcmconv = try TestEnvironment.require(
+                FileManager.default.isExecutableFile(atPath: "/usr/bin/gdcmconv") ? "/usr/bin/gdcmconv" : nil, "gdcmconv")
+        else { return nil }
+        return Setup(tool: tool, python: python, gdcmconv: gdcmconv)
+    }
+
+    /// Writes the inputs: `series/CT0001.dcm`… (5 slices, 64×64), `notes.txt`, and `broken.dcm` (a
+    /// slice cut inside its Pixel Data).
+    static func makeStudy(in folder: URL) throws -> [String: [UInt8]] {
+        let writer = try SampleStudyWriter(options: .init(slices: 5, rows: 64, columns: 64))
+        var files: [String: [UInt8]] = [:]
+        for index in 0..<5 { files["series/" + writer.fileName(forSlice: index)] = try writer.slice(index) }
+        files["notes.txt"] = Array("not an image\n".utf8)
+        files["broken.dcm"] = Array(try writer.slice(0).dropLast(3000))
+        for (key, bytes) in files {
+            let url = folder.appendingPathComponent(key)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: url)
+        }
+        return files
+    }
+
+    @Test(arguments: ["20", "lossless"])
+    func compressesCopiesAndReportsEveryFile(mode: String) throws {
+        guard let setup = try Self.setup() else { return }
+        try withTemporaryDirectory { folder in
+            let source = folder.appendingPathComponent("in")
+            let inputs = try Self.makeStudy(in: source)
+            let zip = folder.appendingPathComponent("out.zip")
+            let resultFile = folder.appendingPathComponent("result.json")
+            let modeArguments = mode == "lossless" ? ["--lossless"] : ["--rate", mode]
+            let run = try runProcess(
+                setup.tool,
+                ["run", "--source", source.path, "--target", zip.path, "--threads", "2", "--quality-check", "all",
+                 "--result", resultFile.path] + modeArguments)
+            #expect(run.status == 0, "\(run.stderr)")
+            let result = try JobResult.makeDecoder().decode(JobResult.self, from: Data(contentsOf: resultFile))
+            #expect(try JobResult.makeDecoder().decode(JobResult.self, from: Data(run.stdout.utf8)) == result)
+
+            let keys = inputs.keys.sorted()
+            #expect(result.status == .completed)
+            #expect(result.files.map(\.key) == keys)
+            #expect(result.options.compressionRate == (mode == "lossless" ? 1 : 20))
+            let byKey = Dictionary(uniqueKeysWithValues: result.files.map { ($0.key, $0) })
+            #expect(byKey["notes.txt"]?.status == .copied)
+            #expect(byKey["notes.txt"]?.error == "not DICOM")
+            #expect(byKey["broken.dcm"]?.status == .failed)
+            #expect(byKey["broken.dcm"]?.error?.isEmpty == false)
+            let stats = try #require(result.compressionStats)
+            #expect(stats.compressedFiles == 5)
+            #expect(stats.copiedFiles == 1)
+            #expect(stats.failedFiles == 1)
+            #expect(stats.originalSize == inputs.values.map(\.count).reduce(0, +))
+            #expect(result.quality?.filesChecked == 5)
+            if mode != "lossless" {
+                // 64×64 slices are small, so the header weighs; the pixel data meets the target.
+                #expect(abs(stats.pixelDataRatio - 20) / 20 < 0.1)
+            }
+
+            // The archive holds every input in key order; copied and failed ones byte for byte.
+            let extracted = folder.appendingPathComponent("x")
+            let unzip = try runProcess("/usr/bin/unzip", ["-q", zip.path, "-d", extracted.path])
+            #expect(unzip.status == 0, "\(unzip.stderr)")
+            let listing = try runProcess("/usr/bin/unzip", ["-Z1", zip.path])
+            #expect(listing.stdout.split(separator: "\n").map(String.init) == keys)
+            for key in ["notes.txt", "broken.dcm"] {
+                #expect(try [UInt8](Data(contentsOf: extracted.appendingPathComponent(key))) == inputs[key])
+            }
+
+            // Independent decoders agree with the figures we reported.
+            var manifest: [[String: String]] = []
+            for key in keys where key.hasPrefix("series/") {
+                manifest.append([
+                    "name": key, "original": source.appendingPathComponent(key).path,
+                    "output": extracted.appendingPathComponent(key).path, "gdcmconv": setup.gdcmconv,
+                ])
+            }
+            let manifestURL = folder.appendingPathComponent("manifest.json")
+            try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
+            let check = try runProcess(setup.python, [TestEnvironment.testsFolder("python/transcode_check.py").path, manifestURL.path])
+            #expect(check.status == 0, "\(check.stderr)")
+            let reports = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [[String: Any]])
+            #expect(reports.count == 5)
+            for report in reports {
+                let key = try #require(report["name"] as? String)
+                let ours = try #require(byKey[key])
+                #expect(ours.status == .compressed)
+                for decoder in ["pydicom", "gdcm"] {
+                    let figures = try #require(report[decoder] as? [String: Any], "\(key) \(decoder)")
+                    #expect(figures["error"] == nil, "\(key) \(decoder): \(figures["error"] ?? "")")
+                    if mode == "lossless" {
+                        #expect(figures["max_abs_error"] as? Int == 0, "\(key) \(decoder)")
+                        #expect(ours.psnr == nil)
+                    } else {
+                        let psnr = try #require(figures["psnr"] as? Double)
+                        #expect(abs(psnr - (ours.psnr ?? 0)) < 0.1, "\(key) \(decoder): \(psnr) vs \(ours.psnr ?? 0)")
+                    }
+                }
+            }
+            if mode == "lossless" { #expect(result.quality?.maxAbsError == 0) }
+        }
+    }
+
+    @Test func aMissingSourceFailsWithStatusOneAndAFailedResult() throws {
+        guard let setup = try Self.setup() else { return }
+        try withTemporaryDirectory { folder in
+            let run = try runProcess(
+                setup.tool, ["run", "--source", folder.appendingPathComponent("none").path, "--target", folder.path + "/"])
+            #expect(run.status == 1)
+            let result = try JobResult.makeDecoder().decode(JobResult.self, from: Data(run.stdout.utf8))
+            #expect(result.status == .failed)
+            #expect(result.error?.code == "sourceUnavailable")
+            #expect(run.stderr.contains("failed"))
+        }
+    }
+}
