@@ -40,16 +40,7 @@ public struct Transcoder: Sendable {
         case .image(let checked): image = checked
         }
         let lossless = options.mode == .lossless
-        let encoding = JPEG2000EncodingOptions(
-            mode: {
-                switch options.mode {
-                case .lossless: .lossless
-                case .lossy(let ratio): .lossy(targetRatio: ratio)
-                }
-            }(),
-            colorTransform: image.color == .rgb,
-            codecThreads: options.codecThreads
-        )
+        let encoding = encodingOptions(for: image)
 
         var codestreams: [[UInt8]] = []
         codestreams.reserveCapacity(image.frameCount)
@@ -125,5 +116,31 @@ public struct Transcoder: Sendable {
         } catch {
             throw .qualityCheckFailed("frame \(index + 1) of \(image.frameCount)", error)
         }
+    }
+}
+
+extension Transcoder {
+    /// The encoder options for `image`: the mode, and the colour transform for RGB only.
+    private func encodingOptions(for image: NativeImage) -> JPEG2000EncodingOptions {
+        JPEG2000EncodingOptions(
+            mode: {
+                switch options.mode {
+                case .lossless: .lossless
+                case .lossy(let ratio): .lossy(targetRatio: ratio)
+                }
+            }(),
+            colorTransform: image.color == .rgb,
+            codecThreads: options.codecThreads
+        )
+    }
+
+    /// What ``transcode(_:)`` would hand to the encoder for `input`: its frames (slices of `input`),
+    /// their layout and the encoder options; `nil` when the file would not be transcoded. For the
+    /// benchmark, which times the encoder alone on exactly the job's work.
+    package func encoderInputs(
+        _ input: [UInt8]
+    ) throws(TranscoderError) -> (frames: [ArraySlice<UInt8>], layout: JPEG2000SampleLayout, options: JPEG2000EncodingOptions)? {
+        guard let file = try NativeImage.parse(input), case .image(let image) = try NativeImage.check(file) else { return nil }
+        return (image.frames, image.layout, encodingOptions(for: image))
     }
 }

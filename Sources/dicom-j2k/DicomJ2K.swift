@@ -12,6 +12,7 @@ struct DicomJ2K: AsyncParsableCommand {
             RunCommand.self,
             TranscodeCommand.self,
             SampleStudyCommand.self,
+            BenchCommand.self,
             DumpCommand.self,
             S3Command.self,
             SQSCommand.self,

@@ -1,0 +1,133 @@
+import Foundation
+
+/// Every figure of one `bench` run, and the table and targets printed from them.
+struct BenchReport: Encodable {
+    var study: String
+    var files: Int
+    var images: Int
+    var bytes: Int
+    var rate: Double
+    var threads: Int
+    var gdcmParallel: Int
+    var repeats: Int
+    var openjpegVersion: String
+    var cores: Int
+    var encoderAlone: BenchTiming?
+    var ours: BenchTiming?
+    var oursQuality: StudyQuality?
+    var gdcmconv: BenchTiming?
+    var gdcmconvQuality: StudyQuality?
+    var targets: [Target] { evaluateTargets() }
+
+    /// A goal from the JPEG 2000 issue, checked against this run's figures.
+    struct Target: Encodable {
+        var goal: String
+        var measured: String
+        var met: Bool
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case study, files, images, bytes, rate, threads, gdcmParallel, repeats, openjpegVersion, cores
+        case encoderAlone, ours, oursQuality, gdcmconv, gdcmconvQuality, targets
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(study, forKey: .study)
+        try c.encode(files, forKey: .files)
+        try c.encode(images, forKey: .images)
+        try c.encode(bytes, forKey: .bytes)
+        try c.encode(rate, forKey: .rate)
+        try c.encode(threads, forKey: .threads)
+        try c.encode(gdcmParallel, forKey: .gdcmParallel)
+        try c.encode(repeats, forKey: .repeats)
+        try c.encode(openjpegVersion, forKey: .openjpegVersion)
+        try c.encode(cores, forKey: .cores)
+        try c.encodeIfPresent(encoderAlone, forKey: .encoderAlone)
+        try c.encodeIfPresent(ours, forKey: .ours)
+        try c.encodeIfPresent(oursQuality, forKey: .oursQuality)
+        try c.encodeIfPresent(gdcmconv, forKey: .gdcmconv)
+        try c.encodeIfPresent(gdcmconvQuality, forKey: .gdcmconvQuality)
+        try c.encode(targets, forKey: .targets)
+    }
+
+    private func evaluateTargets() -> [Target] {
+        var targets: [Target] = []
+        guard let ours else { return targets }
+        if let gdcmconv {
+            let limit = 0.75 * gdcmconv.wallSeconds
+            targets.append(
+                Target(
+                    goal: "job wall time ≤ 0.75 × gdcmconv's", measured: String(format: "%.2f s ≤ %.2f s", ours.wallSeconds, limit),
+                    met: ours.wallSeconds <= limit))
+        }
+        if let encoderAlone {
+            let limit = 1.15 * encoderAlone.wallSeconds / Double(threads)
+            targets.append(
+                Target(
+                    goal: "job wall time ≤ 1.15 × encoder alone ÷ \(threads) threads",
+                    measured: String(format: "%.2f s ≤ %.2f s", ours.wallSeconds, limit), met: ours.wallSeconds <= limit))
+        }
+        if let peak = ours.peakResidentBytes {
+            targets.append(
+                Target(
+                    goal: "job peak RSS ≤ 150 MB", measured: String(format: "%.1f MB", Double(peak) / 1_048_576),
+                    met: peak <= 150 * 1_048_576))
+        }
+        if let mine = oursQuality, let theirs = gdcmconvQuality {
+            if let a = mine.psnr, let b = theirs.psnr {
+                targets.append(
+                    Target(
+                        goal: "PSNR ≥ gdcmconv's − 0.3 dB at the same ratio",
+                        measured: String(format: "%.2f dB vs %.2f dB (ratios %.1f vs %.1f)", a, b, mine.pixelRatio, theirs.pixelRatio),
+                        met: a >= b - 0.3))
+            } else {
+                let exact = mine.maxAbsError == 0
+                targets.append(Target(goal: "lossless output is exact", measured: "max error \(mine.maxAbsError)", met: exact))
+            }
+        }
+        return targets
+    }
+
+    /// The human-readable report.
+    func table() -> String {
+        var lines: [String] = []
+        lines.append(
+            "study \(study): \(files) files, \(images) images, \(String(format: "%.1f", Double(bytes) / 1_048_576)) MB; "
+                + "rate \(rate), \(threads) threads, OpenJPEG \(openjpegVersion), \(cores) cores, best of \(repeats)")
+        lines.append("")
+        let header = ["contender", "wall s", "CPU s", "peak RSS MB", "output MB", "pixel ratio", "file ratio", "PSNR dB", "PSNR min", "max err"]
+        var rows: [[String]] = [header]
+        func mb(_ bytes: Int?) -> String { bytes.map { String(format: "%.1f", Double($0) / 1_048_576) } ?? "–" }
+        func row(_ name: String, _ t: BenchTiming?, _ q: StudyQuality?) -> [String] {
+            [
+                name, t.map { String(format: "%.2f", $0.wallSeconds) } ?? "–", t.map { String(format: "%.2f", $0.cpuSeconds) } ?? "–",
+                mb(t?.peakResidentBytes), mb(q?.outputBytes), q.map { String(format: "%.1f", $0.pixelRatio) } ?? "–",
+                q.map { String(format: "%.1f", $0.fileRatio) } ?? "–", q.map { $0.psnr.map { String(format: "%.2f", $0) } ?? "exact" } ?? "–",
+                q.map { $0.psnrMin.map { String(format: "%.2f", $0) } ?? "exact" } ?? "–", q.map { String($0.maxAbsError) } ?? "–",
+            ]
+        }
+        if let encoderAlone {
+            rows.append(row("OpenJPEG encoder alone, serial", encoderAlone, nil))
+            var ideal = encoderAlone
+            ideal.wallSeconds /= Double(threads)
+            rows.append(row("  ÷ \(threads) threads (ideal)", ideal, nil))
+        }
+        rows.append(row("dicom-j2k run, \(threads) threads", ours, oursQuality))
+        if gdcmconv != nil { rows.append(row("gdcmconv, \(gdcmParallel) at a time", gdcmconv, gdcmconvQuality)) }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for (index, row) in rows.enumerated() {
+            let cells = row.enumerated().map { column, cell in
+                column == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[column] - cell.count) + cell
+            }
+            lines.append(cells.joined(separator: "  "))
+            if index == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+        }
+        let problems = (oursQuality?.problems ?? []) + (gdcmconvQuality?.problems ?? [])
+        if !problems.isEmpty { lines.append("\nproblems:\n  " + problems.prefix(10).joined(separator: "\n  ")) }
+        lines.append("\ntargets (JPEG 2000 issue; figures of this run, not a test):")
+        for target in targets { lines.append("  [\(target.met ? "met" : "MISSED")] \(target.goal): \(target.measured)") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import JPEG2000
+import Logging
+import SampleStudy
+import Transcoder
+
+/// `dicom-j2k bench`: our local job against the prototype's method (`gdcmconv` per file, bounded
+/// to N processes) and against the OpenJPEG encoder alone, on one study in one run.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time our job against gdcmconv (one process per file) and the encoder alone, on one study.",
+        discussion: """
+            Contenders, each on the same files: the OpenJPEG encoder alone (every frame encoded once, \
+            serially, with the job's own settings; its time divided by the thread count is what the \
+            job cannot beat), `dicom-j2k run` as a separate process (wall time, CPU, peak memory from \
+            the kernel), and `gdcmconv --j2k --lossy --irreversible -r R` per file with N in parallel. \
+            Every output is decoded again with our decoder to report the achieved ratio (stored \
+            pixel bytes ÷ codestream bytes) and PSNR. Prints a table; --json writes every figure.
+            """
+    )
+
+    @Option(help: "The study folder (default: a generated sample study of --slices slices).")
+    var study: String?
+
+    @Option(help: "Slices of the generated sample study.")
+    var slices = 399
+
+    @Option(help: "Target ratio (1 = lossless).")
+    var rate: Double = 100
+
+    @Option(help: "Worker threads of our job (default: the number of cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "gdcmconv processes at a time (default: the thread count).")
+    var gdcmParallel: Int?
+
+    @Option(help: "Runs of each contender; the fastest counts.")
+    var `repeat` = 1
+
+    @Flag(help: "Leave gdcmconv out.")
+    var noGdcmconv = false
+
+    @Option(help: "Write all figures as JSON to this file.")
+    var json: String?
+
+    func validate() throws {
+        guard rate.isFinite, rate >= 1 else { throw ValidationError("--rate must be ≥ 1") }
+        guard (1...256).contains(threads), (1...64).contains(`repeat`) else {
+            throw ValidationError("--threads must be 1…256 and --repeat 1…64")
+        }
+    }
+
+    func run() async throws {
+        let logger = Logger(label: "dicom-j2k.bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("dicom-j2k-bench-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+
+        let folder: URL
+        if let study {
+            folder = URL(fileURLWithPath: study)
+        } else {
+            folder = work.appendingPathComponent("study")
+            say("generating a \(slices)-slice sample study")
+            try Self.generateStudy(slices: slices, into: folder)
+        }
+        let mode: TranscoderOptions.Mode = rate == 1 ? .lossless : .lossy(ratio: rate)
+        let loaded = try await BenchStudy.load(folder: folder, mode: mode, logger: logger)
+        guard loaded.imageCount > 0 else { throw ValidationError("no transcodable image in \(folder.path)") }
+        say("study: \(loaded.files.count) files, \(loaded.imageCount) images, \(loaded.totalBytes) bytes; rate \(rate); \(threads) threads")
+
+        var report = BenchReport(
+            study: folder.path, files: loaded.files.count, images: loaded.imageCount, bytes: loaded.totalBytes,
+            rate: rate, threads: threads, gdcmParallel: gdcmParallel ?? threads, repeats: `repeat`,
+            openjpegVersion: JPEG2000Library.openJPEGVersion, cores: ProcessInfo.processInfo.activeProcessorCount)
+
+        say("encoder alone (serial)")
+        report.encoderAlone = try best { try BenchRunners.encoderAlone(loaded, logger: logger) }
+
+        say("dicom-j2k run --threads \(threads)")
+        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let zip = work.appendingPathComponent("ours.zip")
+        report.ours = try best {
+            try BenchRunners.ourJob(
+                executable: executable, study: loaded, zip: zip, resultJSON: work.appendingPathComponent("ours.json"),
+                rate: rate, threads: threads)
+        }
+        let oursFolder = work.appendingPathComponent("ours")
+        try Self.unzip(zip, into: oursFolder)
+        report.oursQuality = StudyQuality.measure(study: loaded, outputs: Self.outputs(loaded, in: oursFolder), logger: logger)
+
+        if noGdcmconv {
+            say("gdcmconv left out (--no-gdcmconv)")
+        } else if let backend = GDCMConvBackend() {
+            let parallel = gdcmParallel ?? threads
+            say("gdcmconv, \(parallel) processes at a time")
+            let gdcmFolder = work.appendingPathComponent("gdcmconv")
+            report.gdcmconv = try best {
+                try BenchRunners.gdcmconv(backend: backend, study: loaded, outputFolder: gdcmFolder, rate: rate, parallel: parallel)
+            }
+            report.gdcmconvQuality = StudyQuality.measure(
+                study: loaded, outputs: Self.outputs(loaded, in: gdcmFolder), logger: logger)
+        } else {
+            say("gdcmconv is not installed (Debian: apt-get install libgdcm-tools); it is left out")
+        }
+
+        print(report.table())
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+            say("figures written to \(json)")
+        }
+    }
+
+    /// The fastest of `repeat` runs.
+    private func best(_ body: () throws -> BenchTiming) throws -> BenchTiming {
+        var fastest: BenchTiming?
+        for _ in 0..<`repeat` {
+            let timing = try body()
+            if fastest == nil || timing.wallSeconds < fastest!.wallSeconds { fastest = timing }
+        }
+        return fastest!
+    }
+
+    private func say(_ line: String) { printToStandardError("bench: " + line) }
+
+    static func generateStudy(slices: Int, into folder: URL) throws {
+        let writer = try SampleStudyWriter(options: .init(slices: slices))
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let failures = ConcurrentResults<String>(count: slices)
+        DispatchQueue.concurrentPerform(iterations: slices) { index in
+            do {
+                try Data(writer.slice(index)).write(to: folder.appendingPathComponent(writer.fileName(forSlice: index)))
+            } catch {
+                failures.set(index, "\(error)")
+            }
+        }
+        if let failure = failures.values.first { throw BenchError(description: failure) }
+    }
+
+    static func unzip(_ zip: URL, into folder: URL) throws {
+        guard let unzip = ChildProcess.which("unzip") else {
+            throw BenchError(description: "unzip is needed to read our ZIP back (Debian: apt-get install unzip)")
+        }
+        let run = try ChildProcess.run(unzip, ["-q", "-o", zip.path, "-d", folder.path], timeout: 600)
+        guard run.status == 0 else { throw BenchError(description: "unzip failed: \(run.stderr)") }
+    }
+
+    static func outputs(_ study: BenchStudy, in folder: URL) -> [String: URL] {
+        Dictionary(uniqueKeysWithValues: study.files.map { ($0.key, folder.appendingPathComponent($0.key)) })
+    }
+}
