@@ -106,6 +106,7 @@ let package = Package(
             name: "dicom-j2k",
             dependencies: [
                 "DICOM", "JPEG2000", "ZIPStream", "Transcoder", "AWSClients", "CompressionJob", "SampleStudy",
+                "ResourceMonitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

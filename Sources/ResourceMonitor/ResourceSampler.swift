@@ -51,7 +51,7 @@ public final class ResourceSampler: @unchecked Sendable {
     ///   - interval: seconds between samples (DESIGN.md: 0.5).
     ///   - baselineWindow: seconds over which the machine's CPU baseline is measured in ``start()``
     ///     (CPU use is a rate, so it needs a window); 0 skips the baseline CPU figure.
-    public init(interval: Double = 0.5, baselineWindow: Double = 0.2) {
+    public init(interval: Double = 0.5, baselineWindow: Double = 0.1) {
         self.interval = interval
         self.baselineWindow = baselineWindow
     }

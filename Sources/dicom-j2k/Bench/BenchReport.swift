@@ -3,9 +3,9 @@ import Foundation
 /// Every figure of one `bench` run, and the table and targets printed from them.
 struct BenchReport: Encodable {
     var study: String
-    var files: Int
-    var images: Int
-    var bytes: Int
+    var files = 0
+    var images = 0
+    var bytes = 0
     var rate: Double
     var threads: Int
     var gdcmParallel: Int
@@ -17,7 +17,16 @@ struct BenchReport: Encodable {
     var oursQuality: StudyQuality?
     var gdcmconv: BenchTiming?
     var gdcmconvQuality: StudyQuality?
+    /// The bench's own resident memory when it spawned gdcmconv: a floor under gdcmconv's peak,
+    /// since the kernel counts it into each child's `ru_maxrss`.
+    var benchResidentAtSpawn: Int?
     var targets: [Target] { evaluateTargets() }
+
+    mutating func describe(_ study: BenchStudy) {
+        files = study.files.count
+        images = study.imageCount
+        bytes = study.totalBytes
+    }
 
     /// A goal from the JPEG 2000 issue, checked against this run's figures.
     struct Target: Encodable {
@@ -28,7 +37,7 @@ struct BenchReport: Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case study, files, images, bytes, rate, threads, gdcmParallel, repeats, openjpegVersion, cores
-        case encoderAlone, ours, oursQuality, gdcmconv, gdcmconvQuality, targets
+        case encoderAlone, ours, oursQuality, gdcmconv, gdcmconvQuality, benchResidentAtSpawn, targets
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -48,6 +57,7 @@ struct BenchReport: Encodable {
         try c.encodeIfPresent(oursQuality, forKey: .oursQuality)
         try c.encodeIfPresent(gdcmconv, forKey: .gdcmconv)
         try c.encodeIfPresent(gdcmconvQuality, forKey: .gdcmconvQuality)
+        try c.encodeIfPresent(benchResidentAtSpawn, forKey: .benchResidentAtSpawn)
         try c.encode(targets, forKey: .targets)
     }
 
@@ -123,6 +133,11 @@ struct BenchReport: Encodable {
             }
             lines.append(cells.joined(separator: "  "))
             if index == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+        }
+        if gdcmconv != nil, let floor = benchResidentAtSpawn {
+            lines.append(
+                "\ngdcmconv's peak RSS is its largest child's ru_maxrss, which includes the bench's own "
+                    + "\(mb(floor)) MB at spawn time (vfork + exec accounting); ours is the job's own VmHWM.")
         }
         let problems = (oursQuality?.problems ?? []) + (gdcmconvQuality?.problems ?? [])
         if !problems.isEmpty { lines.append("\nproblems:\n  " + problems.prefix(10).joined(separator: "\n  ")) }

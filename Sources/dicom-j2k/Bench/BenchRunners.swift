@@ -3,6 +3,7 @@ import JPEG2000
 import Logging
 import Synchronization
 import Transcoder
+import CompressionJob
 
 #if canImport(Glibc)
 import Glibc
@@ -35,33 +36,34 @@ enum BenchRunners {
             peakResidentBytes: nil)
     }
 
-    /// `dicom-j2k run` on the study as a separate process, so its time, CPU and peak memory are its
-    /// own (the kernel's account from `wait4`).
+    /// `dicom-j2k run` on the study as a separate process: wall and CPU time from the kernel
+    /// (`wait4`), peak memory as the job measured it (its own `VmHWM`; `ru_maxrss` would include
+    /// the bench's memory at spawn time).
     static func ourJob(
-        executable: String, study: BenchStudy, zip: URL, resultJSON: URL, rate: Double, threads: Int
+        executable: String, folder: URL, zip: URL, resultJSON: URL, rate: Double, threads: Int
     ) throws -> BenchTiming {
         let arguments = [
-            "run", "--source", study.folder.path, "--target", zip.path, "--threads", String(threads),
+            "run", "--source", folder.path, "--target", zip.path, "--threads", String(threads),
             "--quality-check", "none", "--result", resultJSON.path,
         ] + (rate == 1 ? ["--lossless"] : ["--rate", String(rate)])
         let run = try ChildProcess.run(executable, arguments, timeout: 3600)
         guard run.status == 0 else {
             throw BenchError(description: "dicom-j2k run exited with status \(run.status): \(run.stderr)")
         }
+        let result = try JobResult.makeDecoder().decode(JobResult.self, from: Data(contentsOf: resultJSON))
         return BenchTiming(
             wallSeconds: run.wallSeconds, cpuSeconds: run.userSeconds + run.systemSeconds,
-            peakResidentBytes: run.maxResidentBytes)
+            peakResidentBytes: result.compressionStats?.memoryPeak)
     }
 
     /// `gdcmconv` once per image file, `parallel` processes at a time (the prototype's method,
     /// bounded), writing into `outputFolder` under the same keys.
     static func gdcmconv(
-        backend: GDCMConvBackend, study: BenchStudy, outputFolder: URL, rate: Double, parallel: Int
+        backend: GDCMConvBackend, folder: URL, keys images: [String], outputFolder: URL, rate: Double, parallel: Int
     ) throws -> BenchTiming {
-        let images = study.files.filter { $0.encoderInputs != nil }
-        for file in images {
+        for key in images {
             try FileManager.default.createDirectory(
-                at: outputFolder.appendingPathComponent(file.key).deletingLastPathComponent(), withIntermediateDirectories: true)
+                at: outputFolder.appendingPathComponent(key).deletingLastPathComponent(), withIntermediateDirectories: true)
         }
         let next = Atomic(0)
         let totals = Mutex((cpu: 0.0, peak: 0, failure: String?.none))
@@ -71,10 +73,10 @@ enum BenchRunners {
             while true {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard index < images.count else { return }
-                let key = images[index].key
+                let key = images[index]
                 do {
                     let run = try backend.transcode(
-                        input: study.folder.appendingPathComponent(key).path,
+                        input: folder.appendingPathComponent(key).path,
                         output: outputFolder.appendingPathComponent(key).path, mode: mode)
                     totals.withLock {
                         $0.cpu += run.userSeconds + run.systemSeconds

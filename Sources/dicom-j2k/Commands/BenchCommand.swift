@@ -4,6 +4,8 @@ import JPEG2000
 import Logging
 import SampleStudy
 import Transcoder
+import CompressionJob
+import ResourceMonitor
 
 /// `dicom-j2k bench`: our local job against the prototype's method (`gdcmconv` per file, bounded
 /// to N processes) and against the OpenJPEG encoder alone, on one study in one run.
@@ -66,44 +68,56 @@ struct BenchCommand: AsyncParsableCommand {
             say("generating a \(slices)-slice sample study")
             try Self.generateStudy(slices: slices, into: folder)
         }
-        let mode: TranscoderOptions.Mode = rate == 1 ? .lossless : .lossy(ratio: rate)
-        let loaded = try await BenchStudy.load(folder: folder, mode: mode, logger: logger)
-        guard loaded.imageCount > 0 else { throw ValidationError("no transcodable image in \(folder.path)") }
-        say("study: \(loaded.files.count) files, \(loaded.imageCount) images, \(loaded.totalBytes) bytes; rate \(rate); \(threads) threads")
-
+        // The contenders run as child processes before the study is loaded here: the kernel
+        // counts the parent's resident memory at spawn time into a child's ru_maxrss (vfork and
+        // exec), so the bench stays small while they run.
+        let keys = try await LocalFolderSource(root: folder).list().map(\.key)
+        guard !keys.isEmpty else { throw ValidationError("no file in \(folder.path)") }
+        say("study: \(keys.count) files; rate \(rate); \(threads) threads")
         var report = BenchReport(
-            study: folder.path, files: loaded.files.count, images: loaded.imageCount, bytes: loaded.totalBytes,
-            rate: rate, threads: threads, gdcmParallel: gdcmParallel ?? threads, repeats: `repeat`,
+            study: folder.path, rate: rate, threads: threads, gdcmParallel: gdcmParallel ?? threads, repeats: `repeat`,
             openjpegVersion: JPEG2000Library.openJPEGVersion, cores: ProcessInfo.processInfo.activeProcessorCount)
 
-        say("encoder alone (serial)")
-        report.encoderAlone = try best { try BenchRunners.encoderAlone(loaded, logger: logger) }
+        var gdcmFolder: URL?
+        if noGdcmconv {
+            say("gdcmconv left out (--no-gdcmconv)")
+        } else if let backend = GDCMConvBackend() {
+            let parallel = gdcmParallel ?? threads
+            say("gdcmconv, \(parallel) processes at a time")
+            let outputs = work.appendingPathComponent("gdcmconv")
+            let images = try Self.imageKeys(folder: folder, keys: keys)
+            report.benchResidentAtSpawn = Int(ProcFS.processUsage().residentBytes)
+            report.gdcmconv = try best {
+                try BenchRunners.gdcmconv(
+                    backend: backend, folder: folder, keys: images, outputFolder: outputs, rate: rate, parallel: parallel)
+            }
+            gdcmFolder = outputs
+        } else {
+            say("gdcmconv is not installed (Debian: apt-get install libgdcm-tools); it is left out")
+        }
 
         say("dicom-j2k run --threads \(threads)")
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let zip = work.appendingPathComponent("ours.zip")
         report.ours = try best {
             try BenchRunners.ourJob(
-                executable: executable, study: loaded, zip: zip, resultJSON: work.appendingPathComponent("ours.json"),
+                executable: executable, folder: folder, zip: zip, resultJSON: work.appendingPathComponent("ours.json"),
                 rate: rate, threads: threads)
         }
+
+        let mode: TranscoderOptions.Mode = rate == 1 ? .lossless : .lossy(ratio: rate)
+        let loaded = try await BenchStudy.load(folder: folder, mode: mode, logger: logger)
+        guard loaded.imageCount > 0 else { throw ValidationError("no transcodable image in \(folder.path)") }
+        report.describe(loaded)
+        say("encoder alone (serial)")
+        report.encoderAlone = try best { try BenchRunners.encoderAlone(loaded, logger: logger) }
+
+        say("decoding every output")
         let oursFolder = work.appendingPathComponent("ours")
         try Self.unzip(zip, into: oursFolder)
         report.oursQuality = StudyQuality.measure(study: loaded, outputs: Self.outputs(loaded, in: oursFolder), logger: logger)
-
-        if noGdcmconv {
-            say("gdcmconv left out (--no-gdcmconv)")
-        } else if let backend = GDCMConvBackend() {
-            let parallel = gdcmParallel ?? threads
-            say("gdcmconv, \(parallel) processes at a time")
-            let gdcmFolder = work.appendingPathComponent("gdcmconv")
-            report.gdcmconv = try best {
-                try BenchRunners.gdcmconv(backend: backend, study: loaded, outputFolder: gdcmFolder, rate: rate, parallel: parallel)
-            }
-            report.gdcmconvQuality = StudyQuality.measure(
-                study: loaded, outputs: Self.outputs(loaded, in: gdcmFolder), logger: logger)
-        } else {
-            say("gdcmconv is not installed (Debian: apt-get install libgdcm-tools); it is left out")
+        if let gdcmFolder {
+            report.gdcmconvQuality = StudyQuality.measure(study: loaded, outputs: Self.outputs(loaded, in: gdcmFolder), logger: logger)
         }
 
         print(report.table())
@@ -139,6 +153,16 @@ struct BenchCommand: AsyncParsableCommand {
             }
         }
         if let failure = failures.values.first { throw BenchError(description: failure) }
+    }
+
+    /// The keys whose files our transcoder would encode (gdcmconv gets the same images).
+    static func imageKeys(folder: URL, keys: [String]) throws -> [String] {
+        let transcoder = Transcoder(
+            options: TranscoderOptions(mode: .lossless), logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return try keys.filter { key in
+            let bytes = try [UInt8](Data(contentsOf: folder.appendingPathComponent(key)))
+            return (try? transcoder.encoderInputs(bytes)) != nil
+        }
     }
 
     static func unzip(_ zip: URL, into folder: URL) throws {
