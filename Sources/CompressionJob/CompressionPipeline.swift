@@ -77,6 +77,7 @@ package struct CompressionPipeline<Processor: FileProcessor> {
                 try await clock.measure(.upload) { try await zip.addEntry(named: entryName, data: file.output, modified: timestamp) }
                 outcome = FileOutcome(
                     key: item.object.key, status: .compressed, inputBytes: item.input.count, outputBytes: file.output.count,
+                    pixelDataRatio: file.codestreamBytes > 0 ? Double(file.pixelBytes) / Double(file.codestreamBytes) : nil,
                     psnr: file.quality.flatMap { $0.psnr.isFinite ? $0.psnr : nil })
                 report.addPixels(file)
             case .copied(let reason):

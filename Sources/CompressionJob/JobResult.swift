@@ -168,19 +168,23 @@ public struct FileOutcome: Codable, Sendable, Equatable {
     public var outputBytes: Int
     /// `inputBytes / outputBytes`.
     public var ratio: Double
+    /// Stored pixel bytes ÷ codestream bytes (what the compression rate targets); compressed files only.
+    public var pixelDataRatio: Double?
     /// PSNR in dB when this file's quality was checked; absent when not checked or bit-exact.
     public var psnr: Double?
     /// Why the file was copied, skipped or failed.
     public var error: String?
 
     public init(
-        key: String, status: Status, inputBytes: Int, outputBytes: Int, psnr: Double? = nil, error: String? = nil
+        key: String, status: Status, inputBytes: Int, outputBytes: Int, pixelDataRatio: Double? = nil,
+        psnr: Double? = nil, error: String? = nil
     ) {
         self.key = key
         self.status = status
         self.inputBytes = inputBytes
         self.outputBytes = outputBytes
         self.ratio = outputBytes > 0 ? Double(inputBytes) / Double(outputBytes) : 0
+        self.pixelDataRatio = pixelDataRatio
         self.psnr = psnr
         self.error = error
     }

@@ -62,6 +62,8 @@ private let worker = WorkerInfo(version: "test", openjpegVersion: "2.5.0", mode:
             #expect(result.files[2].error == "boom")
             #expect(result.files[0].outputBytes == 1000)
             #expect(result.files[0].ratio == 4)
+            #expect(result.files[0].pixelDataRatio == Double(2 * 4000) / Double(500))
+            #expect(result.files[1].pixelDataRatio == nil)
             let stats = try #require(result.compressionStats)
             #expect(stats.originalSize == files.map(\.1.count).reduce(0, +))
             #expect(stats.compressedSize == 1000 + 7 + 7 + 200 + 300)

@@ -104,6 +104,10 @@ import Testing
                 let key = try #require(report["name"] as? String)
                 let ours = try #require(byKey[key])
                 #expect(ours.status == .compressed)
+                if mode != "lossless" {
+                    let ratio = try #require(ours.pixelDataRatio)
+                    #expect(abs(ratio - 20) / 20 < 0.1, "\(key) pixel data ratio \(ratio)")
+                }
                 for decoder in ["pydicom", "gdcm"] {
                     let figures = try #require(report[decoder] as? [String: Any], "\(key) \(decoder)")
                     #expect(figures["error"] == nil, "\(key) \(decoder): \(figures["error"] ?? "")")
