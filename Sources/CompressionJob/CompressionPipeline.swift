@@ -40,7 +40,7 @@ package struct CompressionPipeline<Processor: FileProcessor> {
     /// Processes `objects` (in this order) into `zip`, then finishes the archive.
     /// - Throws: when an input cannot be read or the ZIP cannot be written: the job fails rather
     ///   than produce an archive that lacks a file. A file that fails to transcode does not throw; it
-    ///   is copied and reported.
+    ///   is copied and reported. `CancellationError` when the task is cancelled.
     package func run<Sink: ZIPStreamSink>(
         objects: [SourceObject],
         into zip: ZIPStreamWriter<Sink>,
@@ -60,7 +60,11 @@ package struct CompressionPipeline<Processor: FileProcessor> {
         try await orderedConcurrentMap(Array(objects.enumerated()), window: configuration.window) { index, object in
             // S3 "folder" placeholders are not files: nothing to read or archive.
             if object.key.hasSuffix("/") { return ProcessedItem(object: object, input: [], result: nil) }
+            // Neither reading nor the thread pool watches for cancellation, so check between steps:
+            // a cancelled job stops after the files already being encoded.
+            try Task.checkCancellation()
             let input = try await clock.measure(.download) { try await source.read(object) }
+            try Task.checkCancellation()
             let result = try await clock.measure(.compression) {
                 try await pool.runIfActive { processor.process(input, checkQuality: checked.contains(index)) }
             }

@@ -22,9 +22,9 @@ package struct LocalJob {
         self.worker = worker
     }
 
-    /// Runs the job. Never throws: a failure is a result with status `failed` and an error; the
-    /// ZIP is written under a temporary name and renamed only when complete, so a failed job
-    /// leaves no partial archive behind.
+    /// Runs the job. Never throws: a failure (cancellation included) is a result with status
+    /// `failed` and an error; the ZIP is written under a temporary name and renamed only when
+    /// complete, so a failed job leaves no partial archive behind.
     package func run(processor: some FileProcessor, logger: Logger) async -> JobResult {
         var logger = logger
         logger[metadataKey: "taskId"] = "\(taskId)"
@@ -63,9 +63,13 @@ package struct LocalJob {
             result.status = .completed
         } catch {
             try? FileManager.default.removeItem(at: partial)
-            logger.error("job failed", metadata: ["error": "\(error)"])
             result.status = .failed
-            result.error = JobError(code: error is JobSourceError ? "sourceUnavailable" : "outputFailed", message: "\(error)")
+            result.error = Self.jobError(error)
+            if error is CancellationError {
+                logger.warning("job cancelled")
+            } else {
+                logger.error("job failed", metadata: ["error": "\(error)"])
+            }
         }
         let usage = sampler.stop()
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
@@ -98,5 +102,14 @@ package struct LocalJob {
                 "ratio": "\(String(format: "%.1f", result.compressionStats?.compressionRatio ?? 0))",
             ])
         return result
+    }
+
+    /// The result's error for what ended the job: a stable code and the message.
+    static func jobError(_ error: any Error) -> JobError {
+        switch error {
+        case is CancellationError: JobError(code: "cancelled", message: "the job was cancelled before it finished")
+        case is JobSourceError: JobError(code: "sourceUnavailable", message: "\(error)")
+        default: JobError(code: "outputFailed", message: "\(error)")
+        }
     }
 }

@@ -133,3 +133,38 @@ private let worker = WorkerInfo(version: "test", openjpegVersion: "2.5.0", mode:
 }
 
 private func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+/// Takes its time per file, so a job can be cancelled while it runs; counts the files it saw.
+private final class SlowProcessor: FileProcessor {
+    let calls = Mutex(0)
+
+    func process(_ input: [UInt8], checkQuality: Bool) -> FileResult {
+        calls.withLock { $0 += 1 }
+        usleep(50_000)
+        return .copied(reason: "slow")
+    }
+}
+
+@Suite struct LocalJobCancellationTests {
+    @Test func aCancelledJobStopsEarlyAndLeavesNoArchive() async throws {
+        try await withTemporaryDirectory { folder in
+            let source = folder.appendingPathComponent("study")
+            try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+            for index in 0..<200 { try Data([UInt8(index)]).write(to: source.appendingPathComponent("f\(index)")) }
+            let target = folder.appendingPathComponent("out.zip")
+            let job = LocalJob(
+                taskId: "t3", sourceFolder: source, targetZip: target, options: JobOptions(), threads: 2, worker: worker)
+            let processor = SlowProcessor()
+            let task = Task { await job.run(processor: processor, logger: logger) }
+            try await Task.sleep(for: .milliseconds(300))
+            task.cancel()
+            let result = await task.value
+            #expect(result.status == .failed)
+            #expect(result.error?.code == "cancelled")
+            // Cancellation stops the job after the files in flight: far fewer than the 200 inputs.
+            #expect(processor.calls.withLock { $0 } < 100)
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            #expect(leftovers == ["study"])
+        }
+    }
+}

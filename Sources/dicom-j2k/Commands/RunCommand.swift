@@ -86,7 +86,18 @@ struct RunCommand: AsyncParsableCommand {
             worker: WorkerInfo(
                 version: DicomJ2KVersion.string, openjpegVersion: JPEG2000Library.openJPEGVersion, mode: "local",
                 host: ProcessInfo.processInfo.hostName, attempt: 1))
-        let outcome = await job.run(processor: processor, logger: logger)
+        // Ctrl-C or SIGTERM cancels the job: the files being encoded finish, the partial ZIP is
+        // removed and the result says `cancelled`.
+        let jobTask = Task { await job.run(processor: processor, logger: logger) }
+        let signals = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { jobTask.cancel() }
+            source.resume()
+            return source
+        }
+        let outcome = await jobTask.value
+        signals.forEach { $0.cancel() }
 
         let json = try JobResult.makeEncoder().encode(outcome)
         if let result {
