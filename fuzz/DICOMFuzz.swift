@@ -40,7 +40,10 @@ private func exercise(_ dataSet: DataSet) {
         if case .sequence(let items) = element.value { items.forEach(exercise) }
         if case .encapsulated(let pixels) = element.value {
             let frames = dataSet.int(.numberOfFrames) ?? 1
-            _ = try? pixels.frameFragments(frameCount: min(max(frames, 1), 1 << 16), extendedOffsets: dataSet.extendedOffsetTable?.offsets)
+            _ = try? pixels.frameFragments(
+                frameCount: min(max(frames, 1), 1 << 16),
+                extendedOffsets: dataSet.extendedOffsetTable?.offsets
+            )
         }
     }
     _ = dataSet.pixelData

@@ -14,6 +14,9 @@ ensure_apt_packages
 ensure_python_venv
 log "pydicom test files: $DICOM_J2K_PYDICOM_TEST_FILES"
 
+log "checking formatting (swift format, .swift-format)"
+scripts/check-format.sh
+
 log "building (first build with async-http-client takes several minutes)"
 swift build --build-tests >&2
 

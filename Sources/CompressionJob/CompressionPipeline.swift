@@ -71,30 +71,60 @@ package struct CompressionPipeline<Processor: FileProcessor> {
             return ProcessedItem(object: object, input: input, result: result)
         } consume: { _, item in
             guard let result = item.result else {
-                report.add(FileOutcome(key: item.object.key, status: .skipped, inputBytes: 0, outputBytes: 0, error: "folder placeholder"))
+                report.add(
+                    FileOutcome(
+                        key: item.object.key,
+                        status: .skipped,
+                        inputBytes: 0,
+                        outputBytes: 0,
+                        error: "folder placeholder"
+                    )
+                )
                 return
             }
             let entryName = namer.entryName(for: item.object.key)
             let outcome: FileOutcome
             switch result {
             case .compressed(let file):
-                try await clock.measure(.upload) { try await zip.addEntry(named: entryName, data: file.output, modified: timestamp) }
+                try await clock.measure(.upload) {
+                    try await zip.addEntry(named: entryName, data: file.output, modified: timestamp)
+                }
                 outcome = FileOutcome(
-                    key: item.object.key, status: .compressed, inputBytes: item.input.count, outputBytes: file.output.count,
-                    pixelDataRatio: file.codestreamBytes > 0 ? Double(file.pixelBytes) / Double(file.codestreamBytes) : nil,
-                    psnr: file.quality.flatMap { $0.psnr.isFinite ? $0.psnr : nil })
+                    key: item.object.key,
+                    status: .compressed,
+                    inputBytes: item.input.count,
+                    outputBytes: file.output.count,
+                    pixelDataRatio: file.codestreamBytes > 0
+                        ? Double(file.pixelBytes) / Double(file.codestreamBytes) : nil,
+                    psnr: file.quality.flatMap { $0.psnr.isFinite ? $0.psnr : nil }
+                )
                 report.addPixels(file)
             case .copied(let reason):
-                try await clock.measure(.upload) { try await zip.addEntry(named: entryName, data: item.input, modified: timestamp) }
+                try await clock.measure(.upload) {
+                    try await zip.addEntry(named: entryName, data: item.input, modified: timestamp)
+                }
                 outcome = FileOutcome(
-                    key: item.object.key, status: .copied, inputBytes: item.input.count, outputBytes: item.input.count,
-                    error: reason)
+                    key: item.object.key,
+                    status: .copied,
+                    inputBytes: item.input.count,
+                    outputBytes: item.input.count,
+                    error: reason
+                )
             case .failed(let error):
-                logger.warning("file failed; copied unchanged", metadata: ["key": "\(item.object.key)", "error": "\(error)"])
-                try await clock.measure(.upload) { try await zip.addEntry(named: entryName, data: item.input, modified: timestamp) }
+                logger.warning(
+                    "file failed; copied unchanged",
+                    metadata: ["key": "\(item.object.key)", "error": "\(error)"]
+                )
+                try await clock.measure(.upload) {
+                    try await zip.addEntry(named: entryName, data: item.input, modified: timestamp)
+                }
                 outcome = FileOutcome(
-                    key: item.object.key, status: .failed, inputBytes: item.input.count, outputBytes: item.input.count,
-                    error: error)
+                    key: item.object.key,
+                    status: .failed,
+                    inputBytes: item.input.count,
+                    outputBytes: item.input.count,
+                    error: error
+                )
             }
             report.add(outcome)
         }

@@ -78,11 +78,24 @@ public struct CompressionStats: Codable, Sendable, Equatable {
     public var display: [String: String]
 
     public init(
-        originalSize: Int, compressedSize: Int, pixelDataRatio: Double,
-        processingTime: Double, downloadTime: Double, compressionTime: Double, uploadTime: Double,
-        queueWaitTime: Double, processedFiles: Int, compressedFiles: Int, copiedFiles: Int,
-        skippedFiles: Int, failedFiles: Int, cpuPeak: Double, cpuTimeUser: Double, cpuTimeSystem: Double,
-        memoryPeak: Int, system: SystemStats
+        originalSize: Int,
+        compressedSize: Int,
+        pixelDataRatio: Double,
+        processingTime: Double,
+        downloadTime: Double,
+        compressionTime: Double,
+        uploadTime: Double,
+        queueWaitTime: Double,
+        processedFiles: Int,
+        compressedFiles: Int,
+        copiedFiles: Int,
+        skippedFiles: Int,
+        failedFiles: Int,
+        cpuPeak: Double,
+        cpuTimeUser: Double,
+        cpuTimeSystem: Double,
+        memoryPeak: Int,
+        system: SystemStats
     ) {
         self.originalSize = originalSize
         self.compressedSize = compressedSize
@@ -176,8 +189,13 @@ public struct FileOutcome: Codable, Sendable, Equatable {
     public var error: String?
 
     public init(
-        key: String, status: Status, inputBytes: Int, outputBytes: Int, pixelDataRatio: Double? = nil,
-        psnr: Double? = nil, error: String? = nil
+        key: String,
+        status: Status,
+        inputBytes: Int,
+        outputBytes: Int,
+        pixelDataRatio: Double? = nil,
+        psnr: Double? = nil,
+        error: String? = nil
     ) {
         self.key = key
         self.status = status

@@ -39,9 +39,13 @@ package struct LocalFolderSource: JobSource {
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw JobSourceError(description: "source folder \(root.path) does not exist or is not a folder")
         }
-        guard let enumerator = FileManager.default.enumerator(
-            at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey], options: []
-        ) else {
+        guard
+            let enumerator = FileManager.default.enumerator(
+                at: root,
+                includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey],
+                options: []
+            )
+        else {
             throw JobSourceError(description: "cannot list source folder \(root.path)")
         }
         var objects: [SourceObject] = []

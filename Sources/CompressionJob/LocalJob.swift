@@ -13,7 +13,14 @@ package struct LocalJob {
     package var threads: Int
     package var worker: WorkerInfo
 
-    package init(taskId: String, sourceFolder: URL, targetZip: URL, options: JobOptions, threads: Int, worker: WorkerInfo) {
+    package init(
+        taskId: String,
+        sourceFolder: URL,
+        targetZip: URL,
+        options: JobOptions,
+        threads: Int,
+        worker: WorkerInfo
+    ) {
         self.taskId = taskId
         self.sourceFolder = sourceFolder
         self.targetZip = targetZip
@@ -30,8 +37,13 @@ package struct LocalJob {
         logger[metadataKey: "taskId"] = "\(taskId)"
         let start = Date()
         var result = JobResult(
-            taskId: taskId, status: .processing, timestamp: start, s3SourceUri: sourceFolder.path, options: options,
-            worker: worker)
+            taskId: taskId,
+            status: .processing,
+            timestamp: start,
+            s3SourceUri: sourceFolder.path,
+            options: options,
+            worker: worker
+        )
         result.createdAt = start
         result.startedAt = start
         result.s3CompressedPath = targetZip.path
@@ -51,9 +63,11 @@ package struct LocalJob {
             defer { try? sink.close() }
             let zip = ZIPStreamWriter(sink: sink)
             let pipeline = CompressionPipeline(
-                source: source, processor: processor,
+                source: source,
+                processor: processor,
                 configuration: .init(threads: threads, qualityCheck: options.qualityCheck, entryTimestamp: start),
-                logger: logger)
+                logger: logger
+            )
             report = try await pipeline.run(objects: objects, into: zip, clock: clock)
             try sink.close()
             if FileManager.default.fileExists(atPath: targetZip.path) {
@@ -81,18 +95,30 @@ package struct LocalJob {
             result.files = report.files
             result.quality = report.qualitySummary
             result.compressionStats = CompressionStats(
-                originalSize: report.originalSize, compressedSize: report.compressedSize,
-                pixelDataRatio: report.pixelDataRatio, processingTime: elapsed,
-                downloadTime: clock.seconds(.download), compressionTime: clock.seconds(.compression),
-                uploadTime: clock.seconds(.upload), queueWaitTime: 0,
-                processedFiles: report.files.count, compressedFiles: report.count(.compressed),
-                copiedFiles: report.count(.copied), skippedFiles: report.count(.skipped),
-                failedFiles: report.count(.failed), cpuPeak: usage.processCPUPeakPercent,
-                cpuTimeUser: usage.cpuTimeUser, cpuTimeSystem: usage.cpuTimeSystem,
+                originalSize: report.originalSize,
+                compressedSize: report.compressedSize,
+                pixelDataRatio: report.pixelDataRatio,
+                processingTime: elapsed,
+                downloadTime: clock.seconds(.download),
+                compressionTime: clock.seconds(.compression),
+                uploadTime: clock.seconds(.upload),
+                queueWaitTime: 0,
+                processedFiles: report.files.count,
+                compressedFiles: report.count(.compressed),
+                copiedFiles: report.count(.copied),
+                skippedFiles: report.count(.skipped),
+                failedFiles: report.count(.failed),
+                cpuPeak: usage.processCPUPeakPercent,
+                cpuTimeUser: usage.cpuTimeUser,
+                cpuTimeSystem: usage.cpuTimeSystem,
                 memoryPeak: Int(usage.processMemoryPeakBytes),
                 system: SystemStats(
-                    cpuBaseline: usage.systemCPUBaselinePercent, cpuPeak: usage.systemCPUPeakPercent,
-                    memoryBaseline: Int(usage.systemMemoryBaselineBytes), memoryPeak: Int(usage.systemMemoryPeakBytes)))
+                    cpuBaseline: usage.systemCPUBaselinePercent,
+                    cpuPeak: usage.systemCPUPeakPercent,
+                    memoryBaseline: Int(usage.systemMemoryBaselineBytes),
+                    memoryPeak: Int(usage.systemMemoryPeakBytes)
+                )
+            )
         }
         logger.info(
             "job finished",
@@ -100,7 +126,8 @@ package struct LocalJob {
                 "status": "\(result.status.rawValue)",
                 "seconds": "\(String(format: "%.2f", elapsed))",
                 "ratio": "\(String(format: "%.1f", result.compressionStats?.compressionRatio ?? 0))",
-            ])
+            ]
+        )
         return result
     }
 

@@ -5,7 +5,8 @@ import Transcoder
 /// the `gdcmconv` backend. Holds two instances, with and without the quality check, since the job
 /// checks only some files.
 package struct TranscodingProcessor: FileProcessor {
-    private let transcode: @Sendable (_ input: [UInt8], _ checkQuality: Bool) throws(TranscoderError) -> TranscodeOutcome
+    private let transcode:
+        @Sendable (_ input: [UInt8], _ checkQuality: Bool) throws(TranscoderError) -> TranscodeOutcome
 
     /// - Throws: ``JobOptionsError`` when `gdcmconv` is asked for but not installed.
     package init(options: JobOptions, logger: Logger) throws {
@@ -14,15 +15,21 @@ package struct TranscodingProcessor: FileProcessor {
         let checked = TranscoderOptions(mode: mode, qualityCheck: true)
         switch options.compressionLibrary {
         case .openjpeg:
-            let (withoutCheck, withCheck) = (Transcoder(options: plain, logger: logger), Transcoder(options: checked, logger: logger))
-            transcode = { input, check throws(TranscoderError) in try (check ? withCheck : withoutCheck).transcode(input) }
+            let (withoutCheck, withCheck) = (
+                Transcoder(options: plain, logger: logger), Transcoder(options: checked, logger: logger)
+            )
+            transcode = { input, check throws(TranscoderError) in
+                try (check ? withCheck : withoutCheck).transcode(input)
+            }
         case .gdcmconv:
             guard let withoutCheck = GDCMTranscoder(options: plain, logger: logger),
                 let withCheck = GDCMTranscoder(options: checked, logger: logger)
             else {
                 throw JobOptionsError(field: "compressionLibrary", message: "gdcmconv is not installed on this worker")
             }
-            transcode = { input, check throws(TranscoderError) in try (check ? withCheck : withoutCheck).transcode(input) }
+            transcode = { input, check throws(TranscoderError) in
+                try (check ? withCheck : withoutCheck).transcode(input)
+            }
         }
     }
 
@@ -32,8 +39,14 @@ package struct TranscodingProcessor: FileProcessor {
             case .transcoded(let file):
                 return .compressed(
                     CompressedFile(
-                        output: file.bytes, pixelBytes: file.pixelBytes, codestreamBytes: file.codestreamBytes,
-                        quality: file.quality.map { FileQuality(psnr: $0.psnr, rmse: $0.rmse, maxAbsError: $0.maxAbsError) }))
+                        output: file.bytes,
+                        pixelBytes: file.pixelBytes,
+                        codestreamBytes: file.codestreamBytes,
+                        quality: file.quality.map {
+                            FileQuality(psnr: $0.psnr, rmse: $0.rmse, maxAbsError: $0.maxAbsError)
+                        }
+                    )
+                )
             case .notTranscodable(let reason):
                 return .copied(reason: reason)
             }

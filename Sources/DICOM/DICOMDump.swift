@@ -24,7 +24,8 @@ struct DumpFormatter {
         let indent = String(repeating: "  ", count: depth * 2)
         for element in dataSet {
             let keyword = DataDictionary.keyword(for: element.tag) ?? (element.tag.isPrivate ? "Private" : "Unknown")
-            let paddedKeyword = keyword.count < 36 ? keyword + String(repeating: " ", count: 36 - keyword.count) : keyword
+            let paddedKeyword =
+                keyword.count < 36 ? keyword + String(repeating: " ", count: 36 - keyword.count) : keyword
             let head = "\(indent)\(element.tag) \(element.vr) "
             switch element.value {
             case .bytes(let bytes):
@@ -33,7 +34,9 @@ struct DumpFormatter {
                 let line = head + column + "  " + paddedKeyword + "  " + preview(element, bytes)
                 lines.append(String(line.reversed().drop { $0 == " " }.reversed()))
             case .sequence(let items):
-                lines.append(head + "       -  " + paddedKeyword + "  \(items.count) item\(items.count == 1 ? "" : "s")")
+                lines.append(
+                    head + "       -  " + paddedKeyword + "  \(items.count) item\(items.count == 1 ? "" : "s")"
+                )
                 for (number, item) in items.enumerated() {
                     lines.append("\(indent)  > Item \(number + 1) (\(item.count) element\(item.count == 1 ? "" : "s"))")
                     append(item, depth: depth + 1, to: &lines)
@@ -42,7 +45,8 @@ struct DumpFormatter {
                 let sizes = pixels.fragments.prefix(8).map { String($0.count) }.joined(separator: ", ")
                 let more = pixels.fragments.count > 8 ? ", …" : ""
                 lines.append(
-                    head + "     u/l  " + paddedKeyword + "  encapsulated: offset table \(pixels.basicOffsetTable.count) "
+                    head + "     u/l  " + paddedKeyword
+                        + "  encapsulated: offset table \(pixels.basicOffsetTable.count) "
                         + "entries, \(pixels.fragments.count) fragments (\(sizes)\(more) bytes)"
                 )
             }
@@ -56,7 +60,9 @@ struct DumpFormatter {
             text = strings.joined(separator: "\\")
         } else if let tags = element.attributeTags {
             text = tags.map(\.description).joined(separator: "\\")
-        } else if element.vr.wordSize > 1 && ![.OW, .OF, .OL, .OD, .OV].contains(element.vr), let numbers = numbers(element) {
+        } else if element.vr.wordSize > 1 && ![.OW, .OF, .OL, .OD, .OV].contains(element.vr),
+            let numbers = numbers(element)
+        {
             text = numbers
         } else {
             let hex = bytes.prefix(16).map(hex2).joined(separator: " ")
@@ -76,9 +82,13 @@ struct DumpFormatter {
 
     /// Control characters in file content must not reach a terminal.
     private func printable(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "·" : scalar
-        }))
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { scalar in
+                    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "·" : scalar
+                }
+            )
+        )
     }
 
     private func clipped(_ text: String) -> String {

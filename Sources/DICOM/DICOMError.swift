@@ -12,7 +12,8 @@ public struct DICOMError: Error, Sendable, CustomStringConvertible {
             case undefinedLengthNotAllowed, invalidVR, unexpectedDelimiter, invalidItem
             case invalidEncapsulatedPixelData, nestingTooDeep, trailingGarbage, duplicateTag
             case deflateFailed, inflatedSizeLimitExceeded
-            case transferSyntaxMismatch, unsupportedTransferSyntax, valueTooLong, valueOutOfRange, cannotSplitFrames, fileUnreadable
+            case transferSyntaxMismatch, unsupportedTransferSyntax, valueTooLong, valueOutOfRange, cannotSplitFrames,
+                fileUnreadable
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }

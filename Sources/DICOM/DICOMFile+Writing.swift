@@ -57,9 +57,17 @@ extension DICOMFile {
         if let pixels = dataSet[.pixelData] {
             switch (pixels.value, syntax.isEncapsulated) {
             case (.encapsulated, false):
-                throw DICOMError(.transferSyntaxMismatch, "encapsulated Pixel Data needs an encapsulated transfer syntax, not \(syntax)", tag: .pixelData)
+                throw DICOMError(
+                    .transferSyntaxMismatch,
+                    "encapsulated Pixel Data needs an encapsulated transfer syntax, not \(syntax)",
+                    tag: .pixelData
+                )
             case (.bytes, true):
-                throw DICOMError(.transferSyntaxMismatch, "native Pixel Data cannot be written as \(syntax)", tag: .pixelData)
+                throw DICOMError(
+                    .transferSyntaxMismatch,
+                    "native Pixel Data cannot be written as \(syntax)",
+                    tag: .pixelData
+                )
             default:
                 break
             }
@@ -83,7 +91,13 @@ extension DICOMFile {
         var header = DataSetWriter(capacity: 144 + metaWriter.output.count)
         header.append([UInt8](repeating: 0, count: 128))
         header.append("DICM".utf8)
-        try header.write(DataElement(tag: .fileMetaInformationGroupLength, vr: .UL, value: .bytes(Self.uint32LE(metaWriter.output.count))))
+        try header.write(
+            DataElement(
+                tag: .fileMetaInformationGroupLength,
+                vr: .UL,
+                value: .bytes(Self.uint32LE(metaWriter.output.count))
+            )
+        )
         header.append(metaWriter.output)
         var writer = DataSetWriter(capacity: header.output.count + estimatedSize(dataSet), explicitVR: !implicitVR)
         writer.append(header.output)

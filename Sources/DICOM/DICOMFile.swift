@@ -34,7 +34,11 @@ public struct DICOMFile: Sendable {
     public let sourceEncoding: DataSetEncoding
 
     /// A new file around `dataSet`.
-    public init(dataSet: DataSet, transferSyntax: TransferSyntax = .explicitVRLittleEndian, fileMeta: DataSet = DataSet()) {
+    public init(
+        dataSet: DataSet,
+        transferSyntax: TransferSyntax = .explicitVRLittleEndian,
+        fileMeta: DataSet = DataSet()
+    ) {
         self.preamble = nil
         self.fileMeta = fileMeta
         self.dataSet = dataSet
@@ -71,20 +75,39 @@ public struct DICOMFile: Sendable {
             let explicit = bytes.count - position < 6 || VR(bytes[position + 4], bytes[position + 5]) != nil
             let context = DataSetParser.Context(encoding: explicit ? .explicitVRLittleEndian : .implicitVRLittleEndian)
             do throws(DICOMError) {
-                (fileMeta, position) = try parser.parseDataSet(from: position, to: bytes.count, end: .fileMeta, context: context)
+                (fileMeta, position) = try parser.parseDataSet(
+                    from: position,
+                    to: bytes.count,
+                    end: .fileMeta,
+                    context: context
+                )
             } catch {
-                throw DICOMError(.invalidFileMeta, "file meta information: \(error.message)", tag: error.tag, offset: error.offset)
+                throw DICOMError(
+                    .invalidFileMeta,
+                    "file meta information: \(error.message)",
+                    tag: error.tag,
+                    offset: error.offset
+                )
             }
         } else if !hasMagic {
             guard Self.looksLikeDataSet(parser, at: position) else {
-                throw DICOMError(.notDICOM, "no DICM prefix, no file meta, and the bytes do not start a data set", offset: 0)
+                throw DICOMError(
+                    .notDICOM,
+                    "no DICM prefix, no file meta, and the bytes do not start a data set",
+                    offset: 0
+                )
             }
         }
 
         var declared: TransferSyntax?
         if let uid = fileMeta.string(.transferSyntaxUID), !uid.isEmpty {
             guard UID.isValid(uid), fileMeta.strings(.transferSyntaxUID)?.count == 1 else {
-                throw DICOMError(.invalidFileMeta, "Transfer Syntax UID is not a UID", tag: .transferSyntaxUID, offset: fileMeta[.transferSyntaxUID]?.offset)
+                throw DICOMError(
+                    .invalidFileMeta,
+                    "Transfer Syntax UID is not a UID",
+                    tag: .transferSyntaxUID,
+                    offset: fileMeta[.transferSyntaxUID]?.offset
+                )
             }
             declared = TransferSyntax(uid: uid)
         }
@@ -106,7 +129,12 @@ public struct DICOMFile: Sendable {
             syntax = Self.transferSyntax(for: encoding)
         }
         let context = DataSetParser.Context(encoding: encoding)
-        let (dataSet, _) = try parseBuffer.parseDataSet(from: start, to: parseBuffer.bytes.count, end: .topLevel, context: context)
+        let (dataSet, _) = try parseBuffer.parseDataSet(
+            from: start,
+            to: parseBuffer.bytes.count,
+            end: .topLevel,
+            context: context
+        )
 
         self.preamble = preamble
         self.fileMeta = fileMeta
@@ -143,14 +171,20 @@ public struct DICOMFile: Sendable {
     /// Corrects the common mislabelling of Little Endian data sets: Explicit VR declared but no VR
     /// after the first tag, or Implicit VR declared but a VR follows and the implicit length
     /// would run past the end.
-    private static func checkedEncoding(_ declared: DataSetEncoding, _ parser: DataSetParser, at position: Int) -> DataSetEncoding {
+    private static func checkedEncoding(
+        _ declared: DataSetEncoding,
+        _ parser: DataSetParser,
+        at position: Int
+    ) -> DataSetEncoding {
         let bytes = parser.bytes
         guard declared.isLittleEndian, bytes.count - position >= 8 else { return declared }
         // Two upper-case letters: a VR, or one added to the standard after this code (read as UN).
         let hasVR = (0x41...0x5A).contains(bytes[position + 4]) && (0x41...0x5A).contains(bytes[position + 5])
         if declared.isExplicitVR && !hasVR { return .implicitVRLittleEndian }
         let knownVR = VR(bytes[position + 4], bytes[position + 5]) != nil
-        if !declared.isExplicitVR && knownVR && Int(parser.uint32(at: position + 4, littleEndian: true)) > bytes.count - position - 8 {
+        if !declared.isExplicitVR && knownVR
+            && Int(parser.uint32(at: position + 4, littleEndian: true)) > bytes.count - position - 8
+        {
             return .explicitVRLittleEndian
         }
         return declared

@@ -67,7 +67,11 @@ public struct EncapsulatedPixelData: Sendable, Equatable {
         var offset: UInt64 = 0
         for frame in frames {
             guard offset <= UInt64(UInt32.max) else {
-                throw DICOMError(.valueTooLong, "encapsulated frames exceed the 4 GiB offset table range", tag: .pixelData)
+                throw DICOMError(
+                    .valueTooLong,
+                    "encapsulated frames exceed the 4 GiB offset table range",
+                    tag: .pixelData
+                )
             }
             table.append(UInt32(offset))
             offset += 8 + UInt64(frame.count + frame.count % 2)

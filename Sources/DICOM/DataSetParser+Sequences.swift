@@ -10,7 +10,12 @@ extension DataSetParser {
         context: Context
     ) throws(DICOMError) -> ([DataSet], Int) {
         guard context.depth < options.maximumNestingDepth else {
-            throw DICOMError(.nestingTooDeep, "sequences nested deeper than \(options.maximumNestingDepth) levels", tag: header.tag, offset: header.offset)
+            throw DICOMError(
+                .nestingTooDeep,
+                "sequences nested deeper than \(options.maximumNestingDepth) levels",
+                tag: header.tag,
+                offset: header.offset
+            )
         }
         var itemContext = context
         itemContext.depth += 1
@@ -19,12 +24,22 @@ extension DataSetParser {
         while true {
             if position >= limit {
                 if undefinedLength {
-                    throw overrun("sequence has no Sequence Delimitation Item", limit: limit, tag: header.tag, offset: header.offset)
+                    throw overrun(
+                        "sequence has no Sequence Delimitation Item",
+                        limit: limit,
+                        tag: header.tag,
+                        offset: header.offset
+                    )
                 }
                 return (items, position)
             }
             guard limit - position >= 8 else {
-                throw overrun("item header needs 8 bytes, \(limit - position) left", limit: limit, tag: header.tag, offset: position)
+                throw overrun(
+                    "item header needs 8 bytes, \(limit - position) left",
+                    limit: limit,
+                    tag: header.tag,
+                    offset: position
+                )
             }
             let little = context.encoding.isLittleEndian
             let tag = Tag(uint16(at: position, littleEndian: little), uint16(at: position + 2, littleEndian: little))
@@ -32,24 +47,49 @@ extension DataSetParser {
             switch tag {
             case .item where length == Self.undefinedLength:
                 let (item, next) = try parseDataSet(
-                    from: position + 8, to: limit, end: .undefinedItem, context: itemContext, itemOffset: position)
+                    from: position + 8,
+                    to: limit,
+                    end: .undefinedItem,
+                    context: itemContext,
+                    itemOffset: position
+                )
                 items.append(item)
                 position = next
             case .item:
                 guard Int(length) <= limit - (position + 8) else {
-                    throw overrun("item of \(length) bytes, \(limit - position - 8) left", limit: limit, tag: header.tag, offset: position)
+                    throw overrun(
+                        "item of \(length) bytes, \(limit - position - 8) left",
+                        limit: limit,
+                        tag: header.tag,
+                        offset: position
+                    )
                 }
                 let itemEnd = position + 8 + Int(length)
-                let (item, _) = try parseDataSet(from: position + 8, to: itemEnd, end: .definedItem, context: itemContext)
+                let (item, _) = try parseDataSet(
+                    from: position + 8,
+                    to: itemEnd,
+                    end: .definedItem,
+                    context: itemContext
+                )
                 items.append(item)
                 position = itemEnd
             case .sequenceDelimitationItem where undefinedLength:
                 guard length == 0 else {
-                    throw DICOMError(.invalidItem, "Sequence Delimitation Item with length \(length), expected 0", tag: header.tag, offset: position)
+                    throw DICOMError(
+                        .invalidItem,
+                        "Sequence Delimitation Item with length \(length), expected 0",
+                        tag: header.tag,
+                        offset: position
+                    )
                 }
                 return (items, position + 8)
             default:
-                throw DICOMError(.invalidItem, "expected an Item (FFFE,E000) in the sequence, found \(tag)", tag: header.tag, offset: position)
+                throw DICOMError(
+                    .invalidItem,
+                    "expected an Item (FFFE,E000) in the sequence, found \(tag)",
+                    tag: header.tag,
+                    offset: position
+                )
             }
         }
     }
@@ -68,30 +108,60 @@ extension DataSetParser {
         var position = start
         while true {
             guard limit - position >= 8 else {
-                throw overrun("encapsulated Pixel Data has no Sequence Delimitation Item", limit: limit, tag: header.tag, offset: position)
+                throw overrun(
+                    "encapsulated Pixel Data has no Sequence Delimitation Item",
+                    limit: limit,
+                    tag: header.tag,
+                    offset: position
+                )
             }
             let tag = Tag(uint16(at: position, littleEndian: little), uint16(at: position + 2, littleEndian: little))
             let length = uint32(at: position + 4, littleEndian: little)
             if tag == .sequenceDelimitationItem {
                 guard length == 0 else {
-                    throw DICOMError(.invalidEncapsulatedPixelData, "Sequence Delimitation Item with length \(length), expected 0", tag: header.tag, offset: position)
+                    throw DICOMError(
+                        .invalidEncapsulatedPixelData,
+                        "Sequence Delimitation Item with length \(length), expected 0",
+                        tag: header.tag,
+                        offset: position
+                    )
                 }
                 position += 8
                 break
             }
             guard tag == .item else {
-                throw DICOMError(.invalidEncapsulatedPixelData, "expected a fragment Item (FFFE,E000), found \(tag)", tag: header.tag, offset: position)
+                throw DICOMError(
+                    .invalidEncapsulatedPixelData,
+                    "expected a fragment Item (FFFE,E000), found \(tag)",
+                    tag: header.tag,
+                    offset: position
+                )
             }
             guard length != Self.undefinedLength else {
-                throw DICOMError(.invalidEncapsulatedPixelData, "fragment of undefined length", tag: header.tag, offset: position)
+                throw DICOMError(
+                    .invalidEncapsulatedPixelData,
+                    "fragment of undefined length",
+                    tag: header.tag,
+                    offset: position
+                )
             }
             guard Int(length) <= limit - (position + 8) else {
-                throw overrun("fragment of \(length) bytes, \(limit - position - 8) left", limit: limit, tag: header.tag, offset: position)
+                throw overrun(
+                    "fragment of \(length) bytes, \(limit - position - 8) left",
+                    limit: limit,
+                    tag: header.tag,
+                    offset: position
+                )
             }
             let value = bytes[(position + 8)..<(position + 8 + Int(length))]
             if offsetTable == nil {
                 guard value.count % 4 == 0 else {
-                    throw DICOMError(.invalidEncapsulatedPixelData, "Basic Offset Table of \(value.count) bytes is not a multiple of 4", tag: header.tag, offset: position)
+                    throw DICOMError(
+                        .invalidEncapsulatedPixelData,
+                        "Basic Offset Table of \(value.count) bytes is not a multiple of 4",
+                        tag: header.tag,
+                        offset: position
+                    )
                 }
                 offsetTable = Self.uint32Values(value, littleEndian: little)
             } else {
@@ -100,7 +170,12 @@ extension DataSetParser {
             position += 8 + Int(length)
         }
         guard let offsetTable else {
-            throw DICOMError(.invalidEncapsulatedPixelData, "no Basic Offset Table item", tag: header.tag, offset: header.offset)
+            throw DICOMError(
+                .invalidEncapsulatedPixelData,
+                "no Basic Offset Table item",
+                tag: header.tag,
+                offset: header.offset
+            )
         }
         return (EncapsulatedPixelData(basicOffsetTable: offsetTable, fragments: fragments), position)
     }
@@ -111,7 +186,9 @@ extension DataSetParser {
         var index = value.startIndex
         while index + 4 <= value.endIndex {
             let b = (UInt32(value[index]), UInt32(value[index + 1]), UInt32(value[index + 2]), UInt32(value[index + 3]))
-            result.append(littleEndian ? b.0 | b.1 << 8 | b.2 << 16 | b.3 << 24 : b.3 | b.2 << 8 | b.1 << 16 | b.0 << 24)
+            result.append(
+                littleEndian ? b.0 | b.1 << 8 | b.2 << 16 | b.3 << 24 : b.3 | b.2 << 8 | b.1 << 16 | b.0 << 24
+            )
             index += 4
         }
         return result

@@ -79,7 +79,12 @@ struct DataSetParser {
         while true {
             if position >= limit {
                 if end == .undefinedItem {
-                    throw overrun("item has no Item Delimitation Item", limit: limit, tag: .item, offset: itemOffset ?? position)
+                    throw overrun(
+                        "item has no Item Delimitation Item",
+                        limit: limit,
+                        tag: .item,
+                        offset: itemOffset ?? position
+                    )
                 }
                 return (dataSet, position)
             }
@@ -93,15 +98,30 @@ struct DataSetParser {
             if header.tag.isDelimiter {
                 if header.tag == .itemDelimitationItem, end == .undefinedItem {
                     guard header.length == 0 else {
-                        throw DICOMError(.invalidItem, "Item Delimitation Item with length \(header.length), expected 0", tag: header.tag, offset: position)
+                        throw DICOMError(
+                            .invalidItem,
+                            "Item Delimitation Item with length \(header.length), expected 0",
+                            tag: header.tag,
+                            offset: position
+                        )
                     }
                     return (dataSet, header.valueStart)
                 }
-                throw DICOMError(.unexpectedDelimiter, "item or delimiter tag where a data element was expected", tag: header.tag, offset: position)
+                throw DICOMError(
+                    .unexpectedDelimiter,
+                    "item or delimiter tag where a data element was expected",
+                    tag: header.tag,
+                    offset: position
+                )
             }
             let (element, next) = try parseElement(header, limit: limit, context: context)
             if let lastTag, element.tag <= lastTag, dataSet.contains(element.tag) {
-                throw DICOMError(.duplicateTag, "the tag occurs twice in one data set", tag: element.tag, offset: position)
+                throw DICOMError(
+                    .duplicateTag,
+                    "the tag occurs twice in one data set",
+                    tag: element.tag,
+                    offset: position
+                )
             }
             update(&context, with: element)
             dataSet.insert(element)
@@ -113,7 +133,11 @@ struct DataSetParser {
     /// At the top level, bytes too few for an element header are garbage, unless all of the rest
     /// is zero bytes (some writers pad files to a block size). `firstNonZero` caches the scan so
     /// runs of zero-tag elements cannot make this quadratic.
-    private func isTrailingPadding(from position: Int, to limit: Int, firstNonZero: inout Int) throws(DICOMError) -> Bool {
+    private func isTrailingPadding(
+        from position: Int,
+        to limit: Int,
+        firstNonZero: inout Int
+    ) throws(DICOMError) -> Bool {
         let remaining = limit - position
         guard remaining < 8 || (bytes[position] == 0 && bytes[position + 1] == 0 && bytes[position + 2] == 0) else {
             return false
@@ -131,7 +155,12 @@ struct DataSetParser {
     /// Reads a tag and length (and the VR, when explicit).
     func readHeader(at position: Int, limit: Int, encoding: DataSetEncoding) throws(DICOMError) -> Header {
         guard limit - position >= 8 else {
-            throw overrun("element header needs 8 bytes, \(limit - position) left", limit: limit, tag: nil, offset: position)
+            throw overrun(
+                "element header needs 8 bytes, \(limit - position) left",
+                limit: limit,
+                tag: nil,
+                offset: position
+            )
         }
         let little = encoding.isLittleEndian
         let tag = Tag(uint16(at: position, littleEndian: little), uint16(at: position + 2, littleEndian: little))
@@ -150,10 +179,20 @@ struct DataSetParser {
         // PS3.5 §6.2: a reader meeting an unknown VR reads it like UN (reserved bytes and 32-bit
         // length), so VRs added to the standard later remain readable. Anything else is damage.
         guard known != nil || ((0x41...0x5A).contains(first) && (0x41...0x5A).contains(second)) else {
-            throw DICOMError(.invalidVR, "VR bytes 0x\(hex2(first))\(hex2(second)) are not a VR", tag: tag, offset: position)
+            throw DICOMError(
+                .invalidVR,
+                "VR bytes 0x\(hex2(first))\(hex2(second)) are not a VR",
+                tag: tag,
+                offset: position
+            )
         }
         guard limit - position >= 12 else {
-            throw overrun("element header needs 12 bytes, \(limit - position) left", limit: limit, tag: tag, offset: position)
+            throw overrun(
+                "element header needs 12 bytes, \(limit - position) left",
+                limit: limit,
+                tag: tag,
+                offset: position
+            )
         }
         let length = uint32(at: position + 8, littleEndian: little)
         return Header(tag: tag, vr: known ?? .UN, length: length, offset: position, valueStart: position + 12)
@@ -168,33 +207,67 @@ struct DataSetParser {
 
         if header.length == Self.undefinedLength {
             if tag == .pixelData {
-                let (pixels, next) = try parseEncapsulated(from: header.valueStart, to: limit, header: header, context: context)
+                let (pixels, next) = try parseEncapsulated(
+                    from: header.valueStart,
+                    to: limit,
+                    header: header,
+                    context: context
+                )
                 // PS3.5 §A.4 asks for OB; some writers use OW. Keep what the file says.
                 let encapsulatedVR: VR = header.vr == .OW ? .OW : .OB
-                return (DataElement(tag: tag, vr: encapsulatedVR, value: .encapsulated(pixels), offset: header.offset), next)
+                return (
+                    DataElement(tag: tag, vr: encapsulatedVR, value: .encapsulated(pixels), offset: header.offset), next
+                )
             }
             guard vr == .SQ || vr == .UN || !explicit else {
-                throw DICOMError(.undefinedLengthNotAllowed, "undefined length on a \(vr) element", tag: tag, offset: header.offset)
+                throw DICOMError(
+                    .undefinedLengthNotAllowed,
+                    "undefined length on a \(vr) element",
+                    tag: tag,
+                    offset: header.offset
+                )
             }
             // UN of undefined length holds a sequence encoded as Implicit VR Little Endian (PS3.5 §6.2.2).
             var itemContext = context
             if vr == .UN && explicit { itemContext.encoding = .implicitVRLittleEndian }
-            let (items, next) = try parseItems(from: header.valueStart, to: limit, undefinedLength: true, header: header, context: itemContext)
+            let (items, next) = try parseItems(
+                from: header.valueStart,
+                to: limit,
+                undefinedLength: true,
+                header: header,
+                context: itemContext
+            )
             return (DataElement(tag: tag, vr: .SQ, value: .sequence(items), offset: header.offset), next)
         }
 
         let length = Int(header.length)
         guard length <= limit - header.valueStart else {
-            throw overrun("value of \(length) bytes, \(limit - header.valueStart) left", limit: limit, tag: tag, offset: header.offset)
+            throw overrun(
+                "value of \(length) bytes, \(limit - header.valueStart) left",
+                limit: limit,
+                tag: tag,
+                offset: header.offset
+            )
         }
         let valueEnd = header.valueStart + length
         if vr == .SQ {
-            let (items, _) = try parseItems(from: header.valueStart, to: valueEnd, undefinedLength: false, header: header, context: context)
+            let (items, _) = try parseItems(
+                from: header.valueStart,
+                to: valueEnd,
+                undefinedLength: false,
+                header: header,
+                context: context
+            )
             return (DataElement(tag: tag, vr: .SQ, value: .sequence(items), offset: header.offset), valueEnd)
         }
         if length % vr.lengthMultiple != 0 {
             guard !explicit else {
-                throw DICOMError(.invalidValueLength, "\(length) bytes is not a multiple of \(vr.lengthMultiple) for VR \(vr)", tag: tag, offset: header.offset)
+                throw DICOMError(
+                    .invalidValueLength,
+                    "\(length) bytes is not a multiple of \(vr.lengthMultiple) for VR \(vr)",
+                    tag: tag,
+                    offset: header.offset
+                )
             }
             // The dictionary's VR does not fit what the file holds: keep the bytes, uninterpreted.
             vr = vr == .OW ? .OB : .UN

@@ -9,9 +9,12 @@ enum Inflate {
         case .success(let output):
             return output
         case .failure(let failure):
-            let hasZlibHeader = input.count >= 2 && input.first.map { $0 & 0x0F == 8 } == true
+            let hasZlibHeader =
+                input.count >= 2 && input.first.map { $0 & 0x0F == 8 } == true
                 && (UInt16(input[input.startIndex]) << 8 | UInt16(input[input.startIndex + 1])) % 31 == 0
-            if case .dataError = failure, hasZlibHeader, case .success(let output) = run(input, windowBits: 15, limit: limit) {
+            if case .dataError = failure, hasZlibHeader,
+                case .success(let output) = run(input, windowBits: 15, limit: limit)
+            {
                 return output
             }
             throw failure.error(offset: offset, limit: limit)
@@ -26,9 +29,11 @@ enum Inflate {
 
         func error(offset: Int, limit: Int) -> DICOMError {
             switch self {
-            case .dataError(let message): DICOMError(.deflateFailed, "deflate stream is invalid: \(message)", offset: offset)
+            case .dataError(let message):
+                DICOMError(.deflateFailed, "deflate stream is invalid: \(message)", offset: offset)
             case .truncated: DICOMError(.truncated, "deflate stream ends before its last block", offset: offset)
-            case .tooLarge: DICOMError(.inflatedSizeLimitExceeded, "data set inflates to more than \(limit) bytes", offset: offset)
+            case .tooLarge:
+                DICOMError(.inflatedSizeLimitExceeded, "data set inflates to more than \(limit) bytes", offset: offset)
             case .zlib(let code): DICOMError(.deflateFailed, "zlib error \(code)", offset: offset)
             }
         }

@@ -61,7 +61,10 @@ extension EncapsulatedPixelData {
     ///   - frameCount: Number of Frames (0028,0008), 1 when absent.
     ///   - extendedOffsets: ``DataSet/extendedOffsetTable`` offsets, if the data set has them.
     /// - Throws: ``DICOMError/Code/cannotSplitFrames`` when the tables do not match the fragments.
-    public func frameFragments(frameCount: Int, extendedOffsets: [UInt64]? = nil) throws(DICOMError) -> [[ArraySlice<UInt8>]] {
+    public func frameFragments(
+        frameCount: Int,
+        extendedOffsets: [UInt64]? = nil
+    ) throws(DICOMError) -> [[ArraySlice<UInt8>]] {
         guard frameCount >= 1 else {
             throw DICOMError(.cannotSplitFrames, "Number of Frames is \(frameCount)", tag: .pixelData)
         }
@@ -74,7 +77,11 @@ extension EncapsulatedPixelData {
         } else if fragments.count == frameCount {
             return fragments.map { [$0] }
         } else {
-            throw DICOMError(.cannotSplitFrames, "\(fragments.count) fragments, \(basicOffsetTable.count) offsets, \(frameCount) frames", tag: .pixelData)
+            throw DICOMError(
+                .cannotSplitFrames,
+                "\(fragments.count) fragments, \(basicOffsetTable.count) offsets, \(frameCount) frames",
+                tag: .pixelData
+            )
         }
         // Where each fragment's item starts, relative to the first fragment's item tag.
         var starts: [UInt64: Int] = [:]
@@ -86,12 +93,20 @@ extension EncapsulatedPixelData {
         var firstFragments: [Int] = []
         for offset in offsets {
             guard let index = starts[offset], index > (firstFragments.last ?? -1) else {
-                throw DICOMError(.cannotSplitFrames, "offset \(offset) does not start a fragment in order", tag: .pixelData)
+                throw DICOMError(
+                    .cannotSplitFrames,
+                    "offset \(offset) does not start a fragment in order",
+                    tag: .pixelData
+                )
             }
             firstFragments.append(index)
         }
         guard firstFragments.first == 0 else {
-            throw DICOMError(.cannotSplitFrames, "the first frame does not start at the first fragment", tag: .pixelData)
+            throw DICOMError(
+                .cannotSplitFrames,
+                "the first frame does not start at the first fragment",
+                tag: .pixelData
+            )
         }
         return firstFragments.indices.map { frame in
             let end = frame + 1 < firstFragments.count ? firstFragments[frame + 1] : fragments.count

@@ -81,7 +81,8 @@ public struct TransferSyntax: Hashable, Sendable, CustomStringConvertible {
         switch uid {
         case Self.implicitVRLittleEndian.uid: "Implicit VR Little Endian"
         case Self.explicitVRLittleEndian.uid: "Explicit VR Little Endian"
-        case Self.encapsulatedUncompressedExplicitVRLittleEndian.uid: "Encapsulated Uncompressed Explicit VR Little Endian"
+        case Self.encapsulatedUncompressedExplicitVRLittleEndian.uid:
+            "Encapsulated Uncompressed Explicit VR Little Endian"
         case Self.deflatedExplicitVRLittleEndian.uid: "Deflated Explicit VR Little Endian"
         case Self.explicitVRBigEndian.uid: "Explicit VR Big Endian"
         case Self.jpegBaseline.uid: "JPEG Baseline (Process 1)"

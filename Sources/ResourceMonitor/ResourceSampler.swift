@@ -42,9 +42,15 @@ public final class ResourceSampler: @unchecked Sendable {
     private var lastProcessTime = 0.0
     private var lastSystem: SystemUsage?
     private var summary = ResourceSummary(
-        processCPUPeakPercent: 0, cpuTimeUser: 0, cpuTimeSystem: 0, processMemoryPeakBytes: 0,
-        systemCPUBaselinePercent: 0, systemCPUPeakPercent: 0, systemMemoryBaselineBytes: 0,
-        systemMemoryPeakBytes: 0, samples: 0
+        processCPUPeakPercent: 0,
+        cpuTimeUser: 0,
+        cpuTimeSystem: 0,
+        processMemoryPeakBytes: 0,
+        systemCPUBaselinePercent: 0,
+        systemCPUPeakPercent: 0,
+        systemMemoryBaselineBytes: 0,
+        systemMemoryPeakBytes: 0,
+        samples: 0
     )
 
     /// - Parameters:
@@ -133,7 +139,9 @@ public final class ResourceSampler: @unchecked Sendable {
             if let system {
                 if let last = lastSystem, system.totalTicks > last.totalTicks {
                     summary.systemCPUPeakPercent = max(
-                        summary.systemCPUPeakPercent, Self.busyPercent(from: last, to: system))
+                        summary.systemCPUPeakPercent,
+                        Self.busyPercent(from: last, to: system)
+                    )
                 }
                 summary.systemMemoryPeakBytes = max(summary.systemMemoryPeakBytes, system.memoryUsedBytes)
                 lastSystem = system

@@ -16,7 +16,13 @@ public struct SampleStudyWriter: Sendable {
         public var implicitVR: Bool
         public var seed: UInt64
 
-        public init(slices: Int = 399, rows: Int = 512, columns: Int = 512, implicitVR: Bool = false, seed: UInt64 = 0x00C7_5EED) {
+        public init(
+            slices: Int = 399,
+            rows: Int = 512,
+            columns: Int = 512,
+            implicitVR: Bool = false,
+            seed: UInt64 = 0x00C7_5EED
+        ) {
             self.slices = slices
             self.rows = rows
             self.columns = columns
@@ -57,7 +63,12 @@ public struct SampleStudyWriter: Sendable {
 
     /// The Part 10 bytes of slice `slice` (0-based, head first).
     public func slice(_ slice: Int) throws -> [UInt8] {
-        let pixels = try phantom.pixels(forSlice: slice, of: options.slices, rows: options.rows, columns: options.columns)
+        let pixels = try phantom.pixels(
+            forSlice: slice,
+            of: options.slices,
+            rows: options.rows,
+            columns: options.columns
+        )
         var random = PhantomRandom(seed: PhantomRandom.seed(options.seed, 0x1257, UInt64(slice)))
         let sopInstanceUID = UID.generate(using: &random)
         let spacing = CTPhantom.pixelSpacing(columns: options.columns)
@@ -124,7 +135,9 @@ public struct SampleStudyWriter: Sendable {
             pixelBytes.append(UInt8(truncatingIfNeeded: bits >> 8))
         }
         d.set(.pixelData, vr: .OW, bytes: pixelBytes)
-        return try DICOMFile(dataSet: d).encoded(as: options.implicitVR ? .implicitVRLittleEndian : .explicitVRLittleEndian)
+        return try DICOMFile(dataSet: d).encoded(
+            as: options.implicitVR ? .implicitVRLittleEndian : .explicitVRLittleEndian
+        )
     }
 
     /// Writes every slice into `directory` (created if missing) and returns the file names.

@@ -47,7 +47,7 @@ package enum ChildProcess {
         posix_spawn_file_actions_addclose(&actions, errPipe[1])
 
         let argv = ([executable] + arguments).map { strdup($0) }
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         let started = DispatchTime.now()
         var pid: pid_t = 0
         let spawnStatus = (argv + [nil]).withUnsafeBufferPointer { argvPointer in

@@ -139,8 +139,12 @@ extension Transcoder {
     /// benchmark, which times the encoder alone on exactly the job's work.
     package func encoderInputs(
         _ input: [UInt8]
-    ) throws(TranscoderError) -> (frames: [ArraySlice<UInt8>], layout: JPEG2000SampleLayout, options: JPEG2000EncodingOptions)? {
-        guard let file = try NativeImage.parse(input), case .image(let image) = try NativeImage.check(file) else { return nil }
+    ) throws(TranscoderError) -> (
+        frames: [ArraySlice<UInt8>], layout: JPEG2000SampleLayout, options: JPEG2000EncodingOptions
+    )? {
+        guard let file = try NativeImage.parse(input), case .image(let image) = try NativeImage.check(file) else {
+            return nil
+        }
         return (image.frames, image.layout, encodingOptions(for: image))
     }
 }

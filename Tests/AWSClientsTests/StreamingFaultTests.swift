@@ -1,5 +1,6 @@
 // The scripted server takes its behaviour as a closure before the test body's trailing closure.
 // swift-format-ignore-file: OnlyOneTrailingClosureArgument
+
 import AWSClients
 import AsyncHTTPClient
 import Foundation

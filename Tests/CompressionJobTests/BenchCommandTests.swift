@@ -7,8 +7,11 @@ import Testing
 @Suite struct BenchCommandTests {
     @Test func benchReportsEveryContenderOnAGeneratedStudy() throws {
         guard let tool = try TestEnvironment.dicomJ2KExecutable() else { return }
-        guard try TestEnvironment.require(
-            FileManager.default.isExecutableFile(atPath: "/usr/bin/gdcmconv") ? true : nil, "gdcmconv") != nil
+        guard
+            try TestEnvironment.require(
+                FileManager.default.isExecutableFile(atPath: "/usr/bin/gdcmconv") ? true : nil,
+                "gdcmconv"
+            ) != nil
         else { return }
         try withTemporaryDirectory { folder in
             let json = folder.appendingPathComponent("bench.json")

@@ -17,9 +17,22 @@ import Testing
 
     @Test func derivedFiguresAndJSONShape() throws {
         let stats = CompressionStats(
-            originalSize: 1000, compressedSize: 250, pixelDataRatio: 4.5, processingTime: 12, downloadTime: 1,
-            compressionTime: 10, uploadTime: 1, queueWaitTime: 0, processedFiles: 2, compressedFiles: 1,
-            copiedFiles: 1, skippedFiles: 0, failedFiles: 0, cpuPeak: 190, cpuTimeUser: 20, cpuTimeSystem: 1,
+            originalSize: 1000,
+            compressedSize: 250,
+            pixelDataRatio: 4.5,
+            processingTime: 12,
+            downloadTime: 1,
+            compressionTime: 10,
+            uploadTime: 1,
+            queueWaitTime: 0,
+            processedFiles: 2,
+            compressedFiles: 1,
+            copiedFiles: 1,
+            skippedFiles: 0,
+            failedFiles: 0,
+            cpuPeak: 190,
+            cpuTimeUser: 20,
+            cpuTimeSystem: 1,
             memoryPeak: 50 << 20,
             system: SystemStats(cpuBaseline: 5, cpuPeak: 99, memoryBaseline: 1000, memoryPeak: 1500)
         )
@@ -30,7 +43,10 @@ import Testing
         #expect(stats.display["processingTime"] == "12s")
 
         var result = JobResult(
-            taskId: "t-1", status: .completed, timestamp: Date(timeIntervalSince1970: 0), s3SourceUri: "s3://b/p/",
+            taskId: "t-1",
+            status: .completed,
+            timestamp: Date(timeIntervalSince1970: 0),
+            s3SourceUri: "s3://b/p/",
             options: JobOptions(),
             worker: WorkerInfo(version: "0.1.0", openjpegVersion: "2.5.0", mode: "local", host: "h", attempt: 1)
         )

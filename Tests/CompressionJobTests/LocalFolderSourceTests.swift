@@ -14,7 +14,10 @@ import Testing
         try Data([1]).write(to: root.appendingPathComponent("a.dcm"))
         try Data().write(to: root.appendingPathComponent(".hidden"))
         try Data([9, 9]).write(to: root.appendingPathComponent("B.dcm"))
-        try fm.createSymbolicLink(at: root.appendingPathComponent("link.dcm"), withDestinationURL: root.appendingPathComponent("a.dcm"))
+        try fm.createSymbolicLink(
+            at: root.appendingPathComponent("link.dcm"),
+            withDestinationURL: root.appendingPathComponent("a.dcm")
+        )
 
         let source = LocalFolderSource(root: root)
         let objects = try await source.list()

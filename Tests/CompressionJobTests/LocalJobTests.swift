@@ -19,8 +19,12 @@ private final class ScriptedProcessor: FileProcessor {
             let quality = checkQuality ? FileQuality(psnr: 50 + Double(input.count % 7), rmse: 2, maxAbsError: 9) : nil
             return .compressed(
                 CompressedFile(
-                    output: Array(input.prefix(max(1, input.count / 4))), pixelBytes: input.count * 2,
-                    codestreamBytes: input.count / 8, quality: quality))
+                    output: Array(input.prefix(max(1, input.count / 4))),
+                    pixelBytes: input.count * 2,
+                    codestreamBytes: input.count / 8,
+                    quality: quality
+                )
+            )
         case UInt8(ascii: "C"):
             return .copied(reason: "not DICOM")
         default:
@@ -37,7 +41,10 @@ private let worker = WorkerInfo(version: "test", openjpegVersion: "2.5.0", mode:
         guard let python = try TestEnvironment.require(TestEnvironment.python, "the test venv's python") else { return }
         try await withTemporaryDirectory { folder in
             let source = folder.appendingPathComponent("study")
-            try FileManager.default.createDirectory(at: source.appendingPathComponent("sub"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: source.appendingPathComponent("sub"),
+                withIntermediateDirectories: true
+            )
             let files: [(String, [UInt8])] = [
                 ("a.dcm", Array(repeating: UInt8(ascii: "D"), count: 4000)),
                 ("b.txt", Array("Copy me".utf8)),
@@ -49,8 +56,13 @@ private let worker = WorkerInfo(version: "test", openjpegVersion: "2.5.0", mode:
             let target = folder.appendingPathComponent("out.zip")
             let processor = ScriptedProcessor()
             let job = LocalJob(
-                taskId: "t1", sourceFolder: source, targetZip: target, options: JobOptions(compressionRate: 50),
-                threads: 2, worker: worker)
+                taskId: "t1",
+                sourceFolder: source,
+                targetZip: target,
+                options: JobOptions(compressionRate: 50),
+                threads: 2,
+                worker: worker
+            )
             let result = await job.run(processor: processor, logger: logger)
 
             #expect(result.status == .completed)
@@ -97,7 +109,10 @@ private let worker = WorkerInfo(version: "test", openjpegVersion: "2.5.0", mode:
             ]
             let manifest = folder.appendingPathComponent("manifest.json")
             try JSONSerialization.data(withJSONObject: expected).write(to: manifest)
-            let check = try runProcess(python, [TestEnvironment.testsFolder("python/zip_check.py").path, target.path, manifest.path])
+            let check = try runProcess(
+                python,
+                [TestEnvironment.testsFolder("python/zip_check.py").path, target.path, manifest.path]
+            )
             #expect(check.status == 0, "\(check.stderr)")
             #expect(check.stdout.contains("\"mismatches\": []"), "\(check.stdout)")
             // Nothing but the ZIP is left in the target folder (no partial file).
@@ -110,8 +125,13 @@ private let worker = WorkerInfo(version: "test", openjpegVersion: "2.5.0", mode:
         try await withTemporaryDirectory { folder in
             let target = folder.appendingPathComponent("out.zip")
             let job = LocalJob(
-                taskId: "t2", sourceFolder: folder.appendingPathComponent("nope"), targetZip: target,
-                options: JobOptions(), threads: 1, worker: worker)
+                taskId: "t2",
+                sourceFolder: folder.appendingPathComponent("nope"),
+                targetZip: target,
+                options: JobOptions(),
+                threads: 1,
+                worker: worker
+            )
             let result = await job.run(processor: ScriptedProcessor(), logger: logger)
             #expect(result.status == .failed)
             #expect(!result.success)
@@ -153,7 +173,13 @@ private final class SlowProcessor: FileProcessor {
             for index in 0..<200 { try Data([UInt8(index)]).write(to: source.appendingPathComponent("f\(index)")) }
             let target = folder.appendingPathComponent("out.zip")
             let job = LocalJob(
-                taskId: "t3", sourceFolder: source, targetZip: target, options: JobOptions(), threads: 2, worker: worker)
+                taskId: "t3",
+                sourceFolder: source,
+                targetZip: target,
+                options: JobOptions(),
+                threads: 2,
+                worker: worker
+            )
             let processor = SlowProcessor()
             let task = Task { await job.run(processor: processor, logger: logger) }
             try await Task.sleep(for: .milliseconds(300))

@@ -8,7 +8,10 @@ import Testing
         let inFlight = Mutex((now: 0, peak: 0))
         var consumed: [Int] = []
         try await orderedConcurrentMap(Array(0..<50), window: 4) { item in
-            inFlight.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+            inFlight.withLock {
+                $0.now += 1
+                $0.peak = max($0.peak, $0.now)
+            }
             // Later items finish first, so results must wait for earlier ones.
             try await Task.sleep(for: .milliseconds((50 - item) % 7))
             inFlight.withLock { $0.now -= 1 }
@@ -38,6 +41,10 @@ import Testing
     }
 
     @Test func emptyInputConsumesNothing() async throws {
-        try await orderedConcurrentMap([Int](), window: 2) { $0 } consume: { _, _ in Issue.record("consumed") }
+        try await orderedConcurrentMap([Int](), window: 2) {
+            $0
+        } consume: { _, _ in
+            Issue.record("consumed")
+        }
     }
 }

@@ -34,9 +34,12 @@ import Testing
 
     @Test func givenFileNameGetsZipExtensionOnce() {
         let start = Self.tenThirty
-        #expect(OutputNaming.zipFileName(sourcePrefix: "a/", rate: 10, start: start, outputFilename: "out") == "out.zip")
         #expect(
-            OutputNaming.zipFileName(sourcePrefix: "a/", rate: 10, start: start, outputFilename: "out.ZIP") == "out.ZIP")
+            OutputNaming.zipFileName(sourcePrefix: "a/", rate: 10, start: start, outputFilename: "out") == "out.zip"
+        )
+        #expect(
+            OutputNaming.zipFileName(sourcePrefix: "a/", rate: 10, start: start, outputFilename: "out.ZIP") == "out.ZIP"
+        )
     }
 
     @Test func ratesAndNumbering() {

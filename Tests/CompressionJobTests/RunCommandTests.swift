@@ -18,7 +18,9 @@ import Testing
         guard let tool = try TestEnvironment.dicomJ2KExecutable(),
             let python = try TestEnvironment.require(TestEnvironment.python, "the test venv's python"),
             let gdcmconv = try TestEnvironment.require(
-                FileManager.default.isExecutableFile(atPath: "/usr/bin/gdcmconv") ? "/usr/bin/gdcmconv" : nil, "gdcmconv")
+                FileManager.default.isExecutableFile(atPath: "/usr/bin/gdcmconv") ? "/usr/bin/gdcmconv" : nil,
+                "gdcmconv"
+            )
         else { return nil }
         return Setup(tool: tool, python: python, gdcmconv: gdcmconv)
     }
@@ -33,7 +35,10 @@ import Testing
         files["broken.dcm"] = Array(try writer.slice(0).dropLast(3000))
         for (key, bytes) in files {
             let url = folder.appendingPathComponent(key)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
             try Data(bytes).write(to: url)
         }
         return files
@@ -50,8 +55,11 @@ import Testing
             let modeArguments = mode == "lossless" ? ["--lossless"] : ["--rate", mode]
             let run = try runProcess(
                 setup.tool,
-                ["run", "--source", source.path, "--target", zip.path, "--threads", "2", "--quality-check", "all",
-                 "--result", resultFile.path] + modeArguments)
+                [
+                    "run", "--source", source.path, "--target", zip.path, "--threads", "2", "--quality-check", "all",
+                    "--result", resultFile.path,
+                ] + modeArguments
+            )
             #expect(run.status == 0, "\(run.stderr)")
             let result = try JobResult.makeDecoder().decode(JobResult.self, from: Data(contentsOf: resultFile))
             #expect(try JobResult.makeDecoder().decode(JobResult.self, from: Data(run.stdout.utf8)) == result)
@@ -96,9 +104,14 @@ import Testing
             }
             let manifestURL = folder.appendingPathComponent("manifest.json")
             try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
-            let check = try runProcess(setup.python, [TestEnvironment.testsFolder("python/transcode_check.py").path, manifestURL.path])
+            let check = try runProcess(
+                setup.python,
+                [TestEnvironment.testsFolder("python/transcode_check.py").path, manifestURL.path]
+            )
             #expect(check.status == 0, "\(check.stderr)")
-            let reports = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [[String: Any]])
+            let reports = try #require(
+                try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [[String: Any]]
+            )
             #expect(reports.count == 5)
             for report in reports {
                 let key = try #require(report["name"] as? String)
@@ -128,7 +141,9 @@ import Testing
         guard let setup = try Self.setup() else { return }
         try withTemporaryDirectory { folder in
             let run = try runProcess(
-                setup.tool, ["run", "--source", folder.appendingPathComponent("none").path, "--target", folder.path + "/"])
+                setup.tool,
+                ["run", "--source", folder.appendingPathComponent("none").path, "--target", folder.path + "/"]
+            )
             #expect(run.status == 1)
             let result = try JobResult.makeDecoder().decode(JobResult.self, from: Data(run.stdout.utf8))
             #expect(result.status == .failed)

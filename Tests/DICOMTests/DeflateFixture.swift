@@ -16,7 +16,13 @@ enum DeflateFixture {
         var header = DataSetWriter()
         header.append([UInt8](repeating: 0, count: 128))
         header.append("DICM".utf8)
-        try header.write(DataElement(tag: .fileMetaInformationGroupLength, vr: .UL, value: .bytes(DICOMFile.uint32LE(metaWriter.output.count))))
+        try header.write(
+            DataElement(
+                tag: .fileMetaInformationGroupLength,
+                vr: .UL,
+                value: .bytes(DICOMFile.uint32LE(metaWriter.output.count))
+            )
+        )
         header.append(metaWriter.output)
         var body = DataSetWriter()
         try body.write(dataSet)

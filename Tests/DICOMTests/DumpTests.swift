@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import DICOM
 
@@ -21,7 +21,11 @@ import TestSupport
         #expect(lines.contains("# Transfer Syntax: 1.2.840.10008.1.2.4.91 (JPEG 2000)"))
         #expect(lines.contains { $0.hasPrefix("(0010,0010) PN        8  PatientName") && $0.hasSuffix("Doe^John") })
         #expect(lines.contains { $0.hasPrefix("(0028,0010) US        2  Rows") && $0.hasSuffix("512") })
-        #expect(lines.contains { $0.hasPrefix("(0008,1115) SQ        -  ReferencedSeriesSequence") && $0.hasSuffix("1 item") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("(0008,1115) SQ        -  ReferencedSeriesSequence") && $0.hasSuffix("1 item")
+            }
+        )
         #expect(lines.contains("  > Item 1 (1 element)"))
         #expect(lines.contains { $0.hasPrefix("    (0008,1155) UI        5  ReferencedSOPInstanceUID") })
         #expect(lines.contains { $0.hasPrefix("(0009,1001) OB       40  Private") && $0.hasSuffix("… (40 bytes)") })

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import DICOM
 
@@ -23,7 +23,9 @@ import TestSupport
 
     @Test func corpusIsComplete() throws {
         let expected = try Self.expectations()
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter { $0.hasSuffix(".dcm") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter {
+            $0.hasSuffix(".dcm")
+        }
         #expect(Set(files) == Set(expected.keys))
         #expect(expected.count >= 30)
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import DICOM
 
@@ -45,7 +45,9 @@ import TestSupport
                     let file = try DICOMFile(contentsOf: path)
                     let output = directory.appendingPathComponent("\(index).dcm").path
                     try file.write(toPath: output)
-                    manifest.append(["original": path, "rewritten": output, "force": Self.withoutMeta.contains(name) ? "1" : ""])
+                    manifest.append([
+                        "original": path, "rewritten": output, "force": Self.withoutMeta.contains(name) ? "1" : "",
+                    ])
                 } catch {
                     Issue.record("\(name): \(error)")
                 }

@@ -15,10 +15,14 @@ import Testing
         ("SC_rgb_small_odd_big_endian.dcm", "SC_rgb_small_odd.dcm"),  // 8-bit samples in OW words
     ])
     func bigEndianPixelDataIsLittleEndian(bigEndian: String, littleEndian: String) throws {
-        guard let big = try PydicomFiles.read(bigEndian), let little = try PydicomFiles.read(littleEndian) else { return }
+        guard let big = try PydicomFiles.read(bigEndian), let little = try PydicomFiles.read(littleEndian) else {
+            return
+        }
         #expect(big.transferSyntax == .explicitVRBigEndian)
         #expect(big.sourceEncoding == .explicitVRBigEndian)
-        guard case .native(let bigPixels)? = big.dataSet.pixelData, case .native(let littlePixels)? = little.dataSet.pixelData else {
+        guard case .native(let bigPixels)? = big.dataSet.pixelData,
+            case .native(let littlePixels)? = little.dataSet.pixelData
+        else {
             Issue.record("no native pixel data")
             return
         }
@@ -48,7 +52,9 @@ import Testing
             Issue.record("no native pixel data")
             return
         }
-        let expected = (file.dataSet.int(.rows) ?? 0) * (file.dataSet.int(.columns) ?? 0) * (file.dataSet.int(.bitsAllocated) ?? 0) / 8
+        let expected =
+            (file.dataSet.int(.rows) ?? 0) * (file.dataSet.int(.columns) ?? 0) * (file.dataSet.int(.bitsAllocated) ?? 0)
+            / 8
         #expect(pixels.count == expected)
         #expect(file.outputTransferSyntax == .explicitVRLittleEndian)
         let again = try DICOMFile(bytes: try file.encoded())
@@ -58,7 +64,10 @@ import Testing
     @Test func deflatedRoundTripOfBuiltDataSet() throws {
         var dataSet = DataSet()
         dataSet.set(.patientName, string: "Deflated^Test")
-        dataSet.set(.referencedSeriesSequence, items: [DataSet([DataElement(tag: .seriesInstanceUID, vr: .UI, value: .bytes([0x31, 0x2E, 0x32, 0x00]))])])
+        dataSet.set(
+            .referencedSeriesSequence,
+            items: [DataSet([DataElement(tag: .seriesInstanceUID, vr: .UI, value: .bytes([0x31, 0x2E, 0x32, 0x00]))])]
+        )
         let file = try DICOMFile(bytes: try DeflateFixture.deflatedFile(dataSet))
         #expect(file.dataSet == normalized(dataSet))
     }
@@ -95,10 +104,13 @@ import Testing
         let output = try file.encoded()
         #expect(DICOMFile.uid(of: output) == file.transferSyntax.uid)
         let again = try DICOMFile(bytes: output)
-        let elementLength = 12 + 8 + 4 * pixels.basicOffsetTable.count + pixels.fragments.reduce(0) { $0 + 8 + $1.count } + 8
+        let elementLength =
+            12 + 8 + 4 * pixels.basicOffsetTable.count + pixels.fragments.reduce(0) { $0 + 8 + $1.count } + 8
         let originalOffset = try #require(element.offset)
         let newOffset = try #require(again.dataSet[.pixelData]?.offset)
-        #expect(input[originalOffset..<(originalOffset + elementLength)] == output[newOffset..<(newOffset + elementLength)])
+        #expect(
+            input[originalOffset..<(originalOffset + elementLength)] == output[newOffset..<(newOffset + elementLength)]
+        )
         #expect(again.dataSet.pixelData == file.dataSet.pixelData)
     }
 
@@ -114,9 +126,11 @@ import Testing
 
     @Test func nestedSequencesOfUndefinedLength() throws {
         let leaf = Bytes.explicit(.referencedSOPInstanceUID, .UI, Array("1.2.3.4\0".utf8))
-        let inner = Bytes.explicit(.referencedSOPSequence, .SQ, [], length: 0xFFFF_FFFF)
+        let inner =
+            Bytes.explicit(.referencedSOPSequence, .SQ, [], length: 0xFFFF_FFFF)
             + Bytes.item(leaf, undefined: true) + Bytes.itemEnd + Bytes.item(leaf) + Bytes.sequenceEnd
-        let outer = Bytes.explicit(.referencedSeriesSequence, .SQ, [], length: 0xFFFF_FFFF)
+        let outer =
+            Bytes.explicit(.referencedSeriesSequence, .SQ, [], length: 0xFFFF_FFFF)
             + Bytes.item(inner, undefined: true) + Bytes.itemEnd + Bytes.item([], undefined: true) + Bytes.itemEnd
             + Bytes.sequenceEnd
         let bytes = Bytes.part10(.explicitVRLittleEndian) + outer + Bytes.explicit(.patientID, .LO, Array("ID".utf8))
@@ -132,7 +146,8 @@ import Testing
     }
 
     @Test func mislabelledImplicitDataSetIsDetected() throws {
-        let body = Bytes.implicit(.sopClassUID, Array("1.2.840.10008.5.1.4.1.1.7\0".utf8))
+        let body =
+            Bytes.implicit(.sopClassUID, Array("1.2.840.10008.5.1.4.1.1.7\0".utf8))
             + Bytes.implicit(.patientName, Array("Doe^J ".utf8))
         let file = try DICOMFile(bytes: Bytes.part10(.explicitVRLittleEndian) + body)
         #expect(file.sourceEncoding == .implicitVRLittleEndian)
@@ -142,7 +157,9 @@ import Testing
 
     @Test func trailingZeroPaddingIsTolerated() throws {
         let body = Bytes.explicit(.patientName, .PN, Array("Doe^J ".utf8))
-        let file = try DICOMFile(bytes: Bytes.part10(.explicitVRLittleEndian) + body + [UInt8](repeating: 0, count: 1000))
+        let file = try DICOMFile(
+            bytes: Bytes.part10(.explicitVRLittleEndian) + body + [UInt8](repeating: 0, count: 1000)
+        )
         #expect(file.dataSet.count == 1)
         let short = try DICOMFile(bytes: Bytes.part10(.explicitVRLittleEndian) + body + [0, 0, 0])
         #expect(short.dataSet.count == 1)

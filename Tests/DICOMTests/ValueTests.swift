@@ -34,7 +34,12 @@ import Testing
         dataSet.set(.numberOfFrames, vr: .IS, bytes: Array(" +12\\-3 ".utf8))
         dataSet.set(.pixelSpacing, vr: .DS, bytes: Array("0.5\\1e-1".utf8))
         dataSet.set(Tag(0x0009, 0x1005), vr: .FL, bytes: Bytes.u32(Float(1.5).bitPattern))
-        dataSet.set(Tag(0x0009, 0x1006), vr: .FD, bytes: Bytes.u32(UInt32(Double(-2.25).bitPattern & 0xFFFF_FFFF)) + Bytes.u32(UInt32(Double(-2.25).bitPattern >> 32)))
+        dataSet.set(
+            Tag(0x0009, 0x1006),
+            vr: .FD,
+            bytes: Bytes.u32(UInt32(Double(-2.25).bitPattern & 0xFFFF_FFFF))
+                + Bytes.u32(UInt32(Double(-2.25).bitPattern >> 32))
+        )
         dataSet.set(.frameIncrementPointer, vr: .AT, bytes: Bytes.tag(.frameTime))
         #expect(dataSet.int(.rows) == 512)
         #expect(dataSet.int(.smallestImagePixelValue) == -32768)
@@ -88,7 +93,8 @@ import Testing
     }
 
     @Test func decimalStringsFitSixteenCharacters() {
-        for value in [0.0, -0.0, 1, -1, 3.141592653589793, 1e-20, -1.2345678901234567e300, 1.2345678901234568e17, 70.5] {
+        for value in [0.0, -0.0, 1, -1, 3.141592653589793, 1e-20, -1.2345678901234567e300, 1.2345678901234568e17, 70.5]
+        {
             let text = DataSet.decimalString(value)
             #expect(text != nil && text!.utf8.count <= 16, "\(value) -> \(String(describing: text))")
             #expect(Double(text ?? "").map { abs($0 - value) <= abs(value) * 1e-9 } == true, "\(value)")
@@ -120,7 +126,10 @@ import Testing
         }
         #expect(seen.count == 1000)
         // Our implementation UID is the UUID 42328d62-ed1d-411b-91f3-a07e90fcbaa1 in decimal.
-        #expect("2.25." + UID.decimal(high: 0x4232_8D62_ED1D_411B, low: 0x91F3_A07E_90FC_BAA1) == DICOMImplementation.dicomJ2K.classUID)
+        #expect(
+            "2.25." + UID.decimal(high: 0x4232_8D62_ED1D_411B, low: 0x91F3_A07E_90FC_BAA1)
+                == DICOMImplementation.dicomJ2K.classUID
+        )
         #expect(UID.decimal(high: 0, low: 0) == "0")
         #expect(UID.decimal(high: .max, low: .max) == "340282366920938463463374607431768211455")
         #expect(!UID.isValid("1.02.3") && !UID.isValid("1..2") && !UID.isValid("") && !UID.isValid("1.2a"))

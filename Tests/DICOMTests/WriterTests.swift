@@ -17,13 +17,18 @@ import Testing
         var oldMeta = DataSet()
         oldMeta.set(.sourceApplicationEntityTitle, string: "OLDAE", vr: .AE)
         oldMeta.set(.implementationClassUID, string: "1.2.3", vr: .UI)
-        let bytes = try DICOMFile(dataSet: Self.sample(), transferSyntax: .implicitVRLittleEndian, fileMeta: oldMeta).encoded()
+        let bytes = try DICOMFile(dataSet: Self.sample(), transferSyntax: .implicitVRLittleEndian, fileMeta: oldMeta)
+            .encoded()
         #expect(bytes[0..<128].allSatisfy { $0 == 0 })
         #expect(Array(bytes[128..<132]) == Array("DICM".utf8))
         let file = try DICOMFile(bytes: bytes)
         let meta = file.fileMeta
-        #expect(meta.tags == [.fileMetaInformationGroupLength, .fileMetaInformationVersion, .mediaStorageSOPClassUID,
-            .mediaStorageSOPInstanceUID, .transferSyntaxUID, .implementationClassUID, .implementationVersionName])
+        #expect(
+            meta.tags == [
+                .fileMetaInformationGroupLength, .fileMetaInformationVersion, .mediaStorageSOPClassUID,
+                .mediaStorageSOPInstanceUID, .transferSyntaxUID, .implementationClassUID, .implementationVersionName,
+            ]
+        )
         let groupLength = try #require(meta.int(.fileMetaInformationGroupLength))
         #expect(firstDataSetOffset(file) == 144 + groupLength)
         #expect(meta.bytes(.fileMetaInformationVersion) == [0, 1])
@@ -56,7 +61,8 @@ import Testing
     }
 
     @Test func oddLengthsInTheInputAreReadAndPadded() throws {
-        let body = Bytes.explicit(.sopInstanceUID, .UI, Array("1.2.3".utf8))
+        let body =
+            Bytes.explicit(.sopInstanceUID, .UI, Array("1.2.3".utf8))
             + Bytes.explicit(.patientName, .PN, Array("Doe".utf8))
             + Bytes.explicit(Tag(0x0009, 0x0010), .LO, Array("X".utf8))
             + Bytes.explicit(Tag(0x0009, 0x1001), .OB, [7, 7, 7])
@@ -71,7 +77,8 @@ import Testing
     }
 
     @Test func groupLengthsAreDropped() throws {
-        let body = Bytes.explicit(Tag(0x0008, 0x0000), .UL, Bytes.u32(999))
+        let body =
+            Bytes.explicit(Tag(0x0008, 0x0000), .UL, Bytes.u32(999))
             + Bytes.explicit(.sopClassUID, .UI, Array("1.2\0".utf8))
             + Bytes.explicit(Tag(0x0010, 0x0000), .UL, Bytes.u32(1))
             + Bytes.explicit(.patientName, .PN, Array("Doe ".utf8))
@@ -83,7 +90,8 @@ import Testing
 
     /// Implicit VR input: VRs come from the dictionary and are written explicitly.
     @Test func implicitVRsFromTheDictionary() throws {
-        let body = Bytes.implicit(Tag(0x0008, 0x0000), Bytes.u32(0))  // group length: UL
+        let body =
+            Bytes.implicit(Tag(0x0008, 0x0000), Bytes.u32(0))  // group length: UL
             + Bytes.implicit(Tag(0x0008, 0x0001), Bytes.u32(7))  // retired Length to End: UL
             + Bytes.implicit(Tag(0x0008, 0x0010), Array("RC".utf8))  // retired Recognition Code: SH
             + Bytes.implicit(Tag(0x0008, 0xFFF0), [1, 2])  // not in the dictionary: UN
@@ -99,7 +107,8 @@ import Testing
             + Bytes.implicit(.pixelData, [0, 0, 0, 0])  // OB or OW -> OW (Implicit VR)
         let file = try DICOMFile(bytes: body)
         let expected: [(Tag, VR)] = [
-            (Tag(0x0008, 0x0000), .UL), (Tag(0x0008, 0x0001), .UL), (Tag(0x0008, 0x0010), .SH), (Tag(0x0008, 0xFFF0), .UN),
+            (Tag(0x0008, 0x0000), .UL), (Tag(0x0008, 0x0001), .UL), (Tag(0x0008, 0x0010), .SH),
+            (Tag(0x0008, 0xFFF0), .UN),
             (Tag(0x0009, 0x0010), .LO), (Tag(0x0009, 0x1001), .UN), (.rows, .US), (.smallestImagePixelValue, .SS),
             (.lutData, .US), (Tag(0x6002, 0x0010), .US), (Tag(0x6002, 0x3000), .OW), (.pixelData, .OW),
         ]
@@ -138,8 +147,10 @@ import Testing
         #expect(mismatch?.code == .transferSyntaxMismatch)
 
         let output = try DICOMFile(dataSet: dataSet, transferSyntax: .jpeg2000).encoded()
-        let expectedTail = Bytes.tag(.pixelData) + Array("OB".utf8) + [0, 0] + Bytes.u32(0xFFFF_FFFF)
-            + Bytes.item(Bytes.u32(0) + Bytes.u32(14)) + Bytes.item(frames[0] + [0]) + Bytes.item(frames[1]) + Bytes.sequenceEnd
+        let expectedTail =
+            Bytes.tag(.pixelData) + Array("OB".utf8) + [0, 0] + Bytes.u32(0xFFFF_FFFF)
+            + Bytes.item(Bytes.u32(0) + Bytes.u32(14)) + Bytes.item(frames[0] + [0]) + Bytes.item(frames[1])
+            + Bytes.sequenceEnd
         #expect(Array(output.suffix(expectedTail.count)) == expectedTail)
         let again = try DICOMFile(bytes: output)
         #expect(again.transferSyntax == .jpeg2000)
@@ -163,8 +174,18 @@ import Testing
         let offsets: [UInt64] = [0, 8 + 2 + 8 + 4]
         let lengths: [UInt64] = [2 + 8 + 4, 2]
         dataSet.set(.extendedOffsetTable, vr: .OV, bytes: offsets.flatMap { Bytes.u32(UInt32($0)) + Bytes.u32(0) })
-        dataSet.set(.extendedOffsetTableLengths, vr: .OV, bytes: lengths.flatMap { Bytes.u32(UInt32($0)) + Bytes.u32(0) })
-        dataSet.insert(DataElement(tag: .pixelData, vr: .OB, value: .encapsulated(EncapsulatedPixelData(fragments: fragments.map { $0[...] }))))
+        dataSet.set(
+            .extendedOffsetTableLengths,
+            vr: .OV,
+            bytes: lengths.flatMap { Bytes.u32(UInt32($0)) + Bytes.u32(0) }
+        )
+        dataSet.insert(
+            DataElement(
+                tag: .pixelData,
+                vr: .OB,
+                value: .encapsulated(EncapsulatedPixelData(fragments: fragments.map { $0[...] }))
+            )
+        )
         let file = try DICOMFile(bytes: try DICOMFile(dataSet: dataSet, transferSyntax: .jpeg2000Lossless).encoded())
         let table = try #require(file.dataSet.extendedOffsetTable)
         #expect(table.offsets == offsets && table.lengths == lengths)
@@ -175,7 +196,9 @@ import Testing
         #expect(pixels.basicOffsetTable.isEmpty)
         let frames = try pixels.frameFragments(frameCount: 2, extendedOffsets: table.offsets)
         #expect(frames.map { $0.map(Array.init) } == [[fragments[0], fragments[1]], [fragments[2]]])
-        let wrong = #expect(throws: DICOMError.self) { try pixels.frameFragments(frameCount: 2, extendedOffsets: [0, 5]) }
+        let wrong = #expect(throws: DICOMError.self) {
+            try pixels.frameFragments(frameCount: 2, extendedOffsets: [0, 5])
+        }
         #expect(wrong?.code == .cannotSplitFrames)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import DICOM
 
@@ -52,7 +52,8 @@ import TestSupport
             let path = directory.appendingPathComponent("ct.dcm").path
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             let file = try DICOMFile(contentsOf: path)
-            guard case .native(let pixels)? = file.dataSet.pixelData, let uid = file.dataSet.bytes(.sopInstanceUID) else {
+            guard case .native(let pixels)? = file.dataSet.pixelData, let uid = file.dataSet.bytes(.sopInstanceUID)
+            else {
                 Issue.record("no native pixel data")
                 return
             }

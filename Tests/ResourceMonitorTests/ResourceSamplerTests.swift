@@ -54,7 +54,9 @@ private func burnThreadCPU(seconds: Double) -> Double {
         // 160 MiB touched page by page, then released: only the peak can show it afterwards.
         let size = 160 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 4096)
-        for offset in stride(from: 0, to: size, by: 4096) { buffer.storeBytes(of: 1, toByteOffset: offset, as: UInt8.self) }
+        for offset in stride(from: 0, to: size, by: 4096) {
+            buffer.storeBytes(of: 1, toByteOffset: offset, as: UInt8.self)
+        }
         buffer.deallocate()
         let summary = sampler.stop()
         #expect(sink > 0)

@@ -31,7 +31,10 @@ import Testing
         #expect(first.int(.pixelRepresentation) == 1)
 
         let otherSeed = try SampleStudyWriter(options: .init(slices: 5, rows: 64, columns: 64, seed: 1))
-        #expect(try DICOMFile(bytes: otherSeed.slice(0)).dataSet.string(.studyInstanceUID) != first.string(.studyInstanceUID))
+        #expect(
+            try DICOMFile(bytes: otherSeed.slice(0)).dataSet.string(.studyInstanceUID)
+                != first.string(.studyInstanceUID)
+        )
     }
 
     @Test func rejectsImpossibleStudies() {
@@ -59,7 +62,9 @@ import Testing
             #expect(info["sop_instance"] as? String == info["media_sop_instance"] as? String)
             #expect(info["instance_number"] as? Int == 4)
             #expect(info["dtype"] as? String == "int16")
-            let decoded = try Data(contentsOf: URL(fileURLWithPath: raw)).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+            let decoded = try Data(contentsOf: URL(fileURLWithPath: raw)).withUnsafeBytes {
+                Array($0.bindMemory(to: Int16.self))
+            }
             let expected = try CTPhantom().pixels(forSlice: 3, of: 5, rows: 64, columns: 64)
             #expect(decoded == expected)
         }
@@ -67,9 +72,12 @@ import Testing
 
     /// dciodvfy (dicom3tools) finds no error in a slice: a valid CT Image IOD.
     @Test func dciodvfyFindsNoError() throws {
-        guard let dciodvfy = try TestEnvironment.require(
-            FileManager.default.isExecutableFile(atPath: "/usr/bin/dciodvfy") ? "/usr/bin/dciodvfy" : nil, "dciodvfy"
-        ) else { return }
+        guard
+            let dciodvfy = try TestEnvironment.require(
+                FileManager.default.isExecutableFile(atPath: "/usr/bin/dciodvfy") ? "/usr/bin/dciodvfy" : nil,
+                "dciodvfy"
+            )
+        else { return }
         let writer = try SampleStudyWriter(options: Self.options)
         try withTemporaryDirectory { folder in
             let path = folder.appendingPathComponent("slice.dcm")

@@ -1,3 +1,5 @@
+// swift-format-ignore-file: AmbiguousTrailingClosureOverload
+// (the sync and async forms below are chosen by the caller's context, as Foundation's own pairs are)
 import Foundation
 
 /// A fresh temporary directory, removed when `body` returns or throws.

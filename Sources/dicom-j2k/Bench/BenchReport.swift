@@ -68,32 +68,51 @@ struct BenchReport: Encodable {
             let limit = 0.75 * gdcmconv.wallSeconds
             targets.append(
                 Target(
-                    goal: "job wall time ≤ 0.75 × gdcmconv's", measured: String(format: "%.2f s ≤ %.2f s", ours.wallSeconds, limit),
-                    met: ours.wallSeconds <= limit))
+                    goal: "job wall time ≤ 0.75 × gdcmconv's",
+                    measured: String(format: "%.2f s ≤ %.2f s", ours.wallSeconds, limit),
+                    met: ours.wallSeconds <= limit
+                )
+            )
         }
         if let encoderAlone {
             let limit = 1.15 * encoderAlone.wallSeconds / Double(threads)
             targets.append(
                 Target(
                     goal: "job wall time ≤ 1.15 × encoder alone ÷ \(threads) threads",
-                    measured: String(format: "%.2f s ≤ %.2f s", ours.wallSeconds, limit), met: ours.wallSeconds <= limit))
+                    measured: String(format: "%.2f s ≤ %.2f s", ours.wallSeconds, limit),
+                    met: ours.wallSeconds <= limit
+                )
+            )
         }
         if let peak = ours.peakResidentBytes {
             targets.append(
                 Target(
-                    goal: "job peak RSS ≤ 150 MB", measured: String(format: "%.1f MB", Double(peak) / 1_048_576),
-                    met: peak <= 150 * 1_048_576))
+                    goal: "job peak RSS ≤ 150 MB",
+                    measured: String(format: "%.1f MB", Double(peak) / 1_048_576),
+                    met: peak <= 150 * 1_048_576
+                )
+            )
         }
         if let mine = oursQuality, let theirs = gdcmconvQuality {
             if let a = mine.psnr, let b = theirs.psnr {
                 targets.append(
                     Target(
                         goal: "PSNR ≥ gdcmconv's − 0.3 dB at the same ratio",
-                        measured: String(format: "%.2f dB vs %.2f dB (ratios %.1f vs %.1f)", a, b, mine.pixelRatio, theirs.pixelRatio),
-                        met: a >= b - 0.3))
+                        measured: String(
+                            format: "%.2f dB vs %.2f dB (ratios %.1f vs %.1f)",
+                            a,
+                            b,
+                            mine.pixelRatio,
+                            theirs.pixelRatio
+                        ),
+                        met: a >= b - 0.3
+                    )
+                )
             } else {
                 let exact = mine.maxAbsError == 0
-                targets.append(Target(goal: "lossless output is exact", measured: "max error \(mine.maxAbsError)", met: exact))
+                targets.append(
+                    Target(goal: "lossless output is exact", measured: "max error \(mine.maxAbsError)", met: exact)
+                )
             }
         }
         return targets
@@ -104,17 +123,24 @@ struct BenchReport: Encodable {
         var lines: [String] = []
         lines.append(
             "study \(study): \(files) files, \(images) images, \(String(format: "%.1f", Double(bytes) / 1_048_576)) MB; "
-                + "rate \(rate), \(threads) threads, OpenJPEG \(openjpegVersion), \(cores) cores, best of \(repeats)")
+                + "rate \(rate), \(threads) threads, OpenJPEG \(openjpegVersion), \(cores) cores, best of \(repeats)"
+        )
         lines.append("")
-        let header = ["contender", "wall s", "CPU s", "peak RSS MB", "output MB", "pixel ratio", "file ratio", "PSNR dB", "PSNR min", "max err"]
+        let header = [
+            "contender", "wall s", "CPU s", "peak RSS MB", "output MB", "pixel ratio", "file ratio", "PSNR dB",
+            "PSNR min", "max err",
+        ]
         var rows: [[String]] = [header]
         func mb(_ bytes: Int?) -> String { bytes.map { String(format: "%.1f", Double($0) / 1_048_576) } ?? "–" }
         func row(_ name: String, _ t: BenchTiming?, _ q: StudyQuality?) -> [String] {
             [
-                name, t.map { String(format: "%.2f", $0.wallSeconds) } ?? "–", t.map { String(format: "%.2f", $0.cpuSeconds) } ?? "–",
+                name, t.map { String(format: "%.2f", $0.wallSeconds) } ?? "–",
+                t.map { String(format: "%.2f", $0.cpuSeconds) } ?? "–",
                 mb(t?.peakResidentBytes), mb(q?.outputBytes), q.map { String(format: "%.1f", $0.pixelRatio) } ?? "–",
-                q.map { String(format: "%.1f", $0.fileRatio) } ?? "–", q.map { $0.psnr.map { String(format: "%.2f", $0) } ?? "exact" } ?? "–",
-                q.map { $0.psnrMin.map { String(format: "%.2f", $0) } ?? "exact" } ?? "–", q.map { String($0.maxAbsError) } ?? "–",
+                q.map { String(format: "%.1f", $0.fileRatio) } ?? "–",
+                q.map { $0.psnr.map { String(format: "%.2f", $0) } ?? "exact" } ?? "–",
+                q.map { $0.psnrMin.map { String(format: "%.2f", $0) } ?? "exact" } ?? "–",
+                q.map { String($0.maxAbsError) } ?? "–",
             ]
         }
         if let encoderAlone {
@@ -128,7 +154,8 @@ struct BenchReport: Encodable {
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for (index, row) in rows.enumerated() {
             let cells = row.enumerated().map { column, cell in
-                column == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                column == 0
+                    ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[column] - cell.count) + cell
             }
             lines.append(cells.joined(separator: "  "))
@@ -137,12 +164,15 @@ struct BenchReport: Encodable {
         if gdcmconv != nil, let floor = benchResidentAtSpawn {
             lines.append(
                 "\ngdcmconv's peak RSS is its largest child's ru_maxrss, which includes the bench's own "
-                    + "\(mb(floor)) MB at spawn time (vfork + exec accounting); ours is the job's own VmHWM.")
+                    + "\(mb(floor)) MB at spawn time (vfork + exec accounting); ours is the job's own VmHWM."
+            )
         }
         let problems = (oursQuality?.problems ?? []) + (gdcmconvQuality?.problems ?? [])
         if !problems.isEmpty { lines.append("\nproblems:\n  " + problems.prefix(10).joined(separator: "\n  ")) }
         lines.append("\ntargets (JPEG 2000 issue; figures of this run, not a test):")
-        for target in targets { lines.append("  [\(target.met ? "met" : "MISSED")] \(target.goal): \(target.measured)") }
+        for target in targets {
+            lines.append("  [\(target.met ? "met" : "MISSED")] \(target.goal): \(target.measured)")
+        }
         return lines.joined(separator: "\n")
     }
 }

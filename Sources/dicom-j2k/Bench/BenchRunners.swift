@@ -1,9 +1,9 @@
+import CompressionJob
 import Foundation
 import JPEG2000
 import Logging
 import Synchronization
 import Transcoder
-import CompressionJob
 
 #if canImport(Glibc)
 import Glibc
@@ -33,37 +33,53 @@ enum BenchRunners {
         return BenchTiming(
             wallSeconds: Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9,
             cpuSeconds: threadCPUSeconds() - cpuStart,
-            peakResidentBytes: nil)
+            peakResidentBytes: nil
+        )
     }
 
     /// `dicom-j2k run` on the study as a separate process: wall and CPU time from the kernel
     /// (`wait4`), peak memory as the job measured it (its own `VmHWM`; `ru_maxrss` would include
     /// the bench's memory at spawn time).
     static func ourJob(
-        executable: String, folder: URL, zip: URL, resultJSON: URL, rate: Double, threads: Int
+        executable: String,
+        folder: URL,
+        zip: URL,
+        resultJSON: URL,
+        rate: Double,
+        threads: Int
     ) throws -> BenchTiming {
-        let arguments = [
-            "run", "--source", folder.path, "--target", zip.path, "--threads", String(threads),
-            "--quality-check", "none", "--result", resultJSON.path,
-        ] + (rate == 1 ? ["--lossless"] : ["--rate", String(rate)])
+        let arguments =
+            [
+                "run", "--source", folder.path, "--target", zip.path, "--threads", String(threads),
+                "--quality-check", "none", "--result", resultJSON.path,
+            ] + (rate == 1 ? ["--lossless"] : ["--rate", String(rate)])
         let run = try ChildProcess.run(executable, arguments, timeout: 3600)
         guard run.status == 0 else {
             throw BenchError(description: "dicom-j2k run exited with status \(run.status): \(run.stderr)")
         }
         let result = try JobResult.makeDecoder().decode(JobResult.self, from: Data(contentsOf: resultJSON))
         return BenchTiming(
-            wallSeconds: run.wallSeconds, cpuSeconds: run.userSeconds + run.systemSeconds,
-            peakResidentBytes: result.compressionStats?.memoryPeak)
+            wallSeconds: run.wallSeconds,
+            cpuSeconds: run.userSeconds + run.systemSeconds,
+            peakResidentBytes: result.compressionStats?.memoryPeak
+        )
     }
 
     /// `gdcmconv` once per image file, `parallel` processes at a time (the prototype's method,
     /// bounded), writing into `outputFolder` under the same keys.
     static func gdcmconv(
-        backend: GDCMConvBackend, folder: URL, keys images: [String], outputFolder: URL, rate: Double, parallel: Int
+        backend: GDCMConvBackend,
+        folder: URL,
+        keys images: [String],
+        outputFolder: URL,
+        rate: Double,
+        parallel: Int
     ) throws -> BenchTiming {
         for key in images {
             try FileManager.default.createDirectory(
-                at: outputFolder.appendingPathComponent(key).deletingLastPathComponent(), withIntermediateDirectories: true)
+                at: outputFolder.appendingPathComponent(key).deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
         }
         let next = Atomic(0)
         let totals = Mutex((cpu: 0.0, peak: 0, failure: String?.none))
@@ -77,7 +93,9 @@ enum BenchRunners {
                 do {
                     let run = try backend.transcode(
                         input: folder.appendingPathComponent(key).path,
-                        output: outputFolder.appendingPathComponent(key).path, mode: mode)
+                        output: outputFolder.appendingPathComponent(key).path,
+                        mode: mode
+                    )
                     totals.withLock {
                         $0.cpu += run.userSeconds + run.systemSeconds
                         $0.peak = max($0.peak, run.maxResidentBytes)

@@ -10,7 +10,8 @@ struct BenchStudy: @unchecked Sendable {
     struct File {
         var key: String
         var bytes: [UInt8]
-        var encoderInputs: (frames: [ArraySlice<UInt8>], layout: JPEG2000SampleLayout, options: JPEG2000EncodingOptions)?
+        var encoderInputs:
+            (frames: [ArraySlice<UInt8>], layout: JPEG2000SampleLayout, options: JPEG2000EncodingOptions)?
     }
 
     var folder: URL

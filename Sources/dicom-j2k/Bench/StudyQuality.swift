@@ -86,7 +86,11 @@ struct StudyQuality: Encodable {
                 let codestream = fragments.flatMap { $0 }
                 codestreamBytes += codestream.count
                 let decoded = try JPEG2000Decoder.decode(codestream, logger: logger)
-                let metrics = try JPEG2000QualityMetrics.compare(original: frame, layout: encoderInputs.layout, decoded: decoded)
+                let metrics = try JPEG2000QualityMetrics.compare(
+                    original: frame,
+                    layout: encoderInputs.layout,
+                    decoded: decoded
+                )
                 fileSquares += metrics.rmse * metrics.rmse * Double(metrics.sampleCount)
                 fileSamples += metrics.sampleCount
                 maxAbsError = max(maxAbsError, metrics.maxAbsoluteError)

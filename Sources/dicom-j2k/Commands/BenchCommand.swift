@@ -1,11 +1,11 @@
 import ArgumentParser
+import CompressionJob
 import Foundation
 import JPEG2000
 import Logging
+import ResourceMonitor
 import SampleStudy
 import Transcoder
-import CompressionJob
-import ResourceMonitor
 
 /// `dicom-j2k bench`: our local job against the prototype's method (`gdcmconv` per file, bounded
 /// to N processes) and against the OpenJPEG encoder alone, on one study in one run.
@@ -56,7 +56,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "dicom-j2k.bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("dicom-j2k-bench-\(UUID().uuidString.prefix(8))")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dicom-j2k-bench-\(UUID().uuidString.prefix(8))"
+        )
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
 
@@ -75,8 +77,14 @@ struct BenchCommand: AsyncParsableCommand {
         guard !keys.isEmpty else { throw ValidationError("no file in \(folder.path)") }
         say("study: \(keys.count) files; rate \(rate); \(threads) threads")
         var report = BenchReport(
-            study: folder.path, rate: rate, threads: threads, gdcmParallel: gdcmParallel ?? threads, repeats: `repeat`,
-            openjpegVersion: JPEG2000Library.openJPEGVersion, cores: ProcessInfo.processInfo.activeProcessorCount)
+            study: folder.path,
+            rate: rate,
+            threads: threads,
+            gdcmParallel: gdcmParallel ?? threads,
+            repeats: `repeat`,
+            openjpegVersion: JPEG2000Library.openJPEGVersion,
+            cores: ProcessInfo.processInfo.activeProcessorCount
+        )
 
         var gdcmFolder: URL?
         if noGdcmconv {
@@ -89,7 +97,13 @@ struct BenchCommand: AsyncParsableCommand {
             report.benchResidentAtSpawn = Int(ProcFS.processUsage().residentBytes)
             report.gdcmconv = try best {
                 try BenchRunners.gdcmconv(
-                    backend: backend, folder: folder, keys: images, outputFolder: outputs, rate: rate, parallel: parallel)
+                    backend: backend,
+                    folder: folder,
+                    keys: images,
+                    outputFolder: outputs,
+                    rate: rate,
+                    parallel: parallel
+                )
             }
             gdcmFolder = outputs
         } else {
@@ -101,8 +115,13 @@ struct BenchCommand: AsyncParsableCommand {
         let zip = work.appendingPathComponent("ours.zip")
         report.ours = try best {
             try BenchRunners.ourJob(
-                executable: executable, folder: folder, zip: zip, resultJSON: work.appendingPathComponent("ours.json"),
-                rate: rate, threads: threads)
+                executable: executable,
+                folder: folder,
+                zip: zip,
+                resultJSON: work.appendingPathComponent("ours.json"),
+                rate: rate,
+                threads: threads
+            )
         }
 
         let mode: TranscoderOptions.Mode = rate == 1 ? .lossless : .lossy(ratio: rate)
@@ -115,9 +134,17 @@ struct BenchCommand: AsyncParsableCommand {
         say("decoding every output")
         let oursFolder = work.appendingPathComponent("ours")
         try Self.unzip(zip, into: oursFolder)
-        report.oursQuality = StudyQuality.measure(study: loaded, outputs: Self.outputs(loaded, in: oursFolder), logger: logger)
+        report.oursQuality = StudyQuality.measure(
+            study: loaded,
+            outputs: Self.outputs(loaded, in: oursFolder),
+            logger: logger
+        )
         if let gdcmFolder {
-            report.gdcmconvQuality = StudyQuality.measure(study: loaded, outputs: Self.outputs(loaded, in: gdcmFolder), logger: logger)
+            report.gdcmconvQuality = StudyQuality.measure(
+                study: loaded,
+                outputs: Self.outputs(loaded, in: gdcmFolder),
+                logger: logger
+            )
         }
 
         print(report.table())
@@ -158,7 +185,9 @@ struct BenchCommand: AsyncParsableCommand {
     /// The keys whose files our transcoder would encode (gdcmconv gets the same images).
     static func imageKeys(folder: URL, keys: [String]) throws -> [String] {
         let transcoder = Transcoder(
-            options: TranscoderOptions(mode: .lossless), logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+            options: TranscoderOptions(mode: .lossless),
+            logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
         return try keys.filter { key in
             let bytes = try [UInt8](Data(contentsOf: folder.appendingPathComponent(key)))
             return (try? transcoder.encoderInputs(bytes)) != nil

@@ -22,7 +22,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Folder whose files (at any depth) are the inputs.")
     var source: String
 
-    @Option(help: "The ZIP to write; a folder (existing, or ending in /) gets a generated name like study-rate100-20250120-103000.zip.")
+    @Option(
+        help:
+            "The ZIP to write; a folder (existing, or ending in /) gets a generated name like study-rate100-20250120-103000.zip."
+    )
     var target: String
 
     @Option(help: "Target ratio: stored pixel bytes ÷ codestream bytes (≥ 1; 1 = lossless).")
@@ -51,7 +54,9 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard rate.isFinite, rate >= 1, rate <= 10_000 else { throw ValidationError("--rate must be 1…10000") }
-        guard !lossless || rate == 100 || rate == 1 else { throw ValidationError("--rate and --lossless exclude each other") }
+        guard !lossless || rate == 100 || rate == 1 else {
+            throw ValidationError("--rate and --lossless exclude each other")
+        }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256") }
     }
 
@@ -62,14 +67,18 @@ struct RunCommand: AsyncParsableCommand {
         let options = JobOptions(
             compressionRate: lossless ? 1 : rate,
             compressionLibrary: library == .gdcmconv ? .gdcmconv : .openjpeg,
-            qualityCheck: qualityCheck)
+            qualityCheck: qualityCheck
+        )
         let sourceURL = URL(fileURLWithPath: source)
         var targetURL = URL(fileURLWithPath: target)
         var isDirectory: ObjCBool = false
-        if target.hasSuffix("/") || (FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) && isDirectory.boolValue) {
+        if target.hasSuffix("/")
+            || (FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) && isDirectory.boolValue)
+        {
             try FileManager.default.createDirectory(at: targetURL, withIntermediateDirectories: true)
             targetURL.appendPathComponent(
-                OutputNaming.zipFileName(sourcePrefix: sourceURL.path, rate: options.compressionRate, start: start))
+                OutputNaming.zipFileName(sourcePrefix: sourceURL.path, rate: options.compressionRate, start: start)
+            )
         }
         let processor: TranscodingProcessor
         do {
@@ -84,8 +93,13 @@ struct RunCommand: AsyncParsableCommand {
             options: options,
             threads: threads,
             worker: WorkerInfo(
-                version: DicomJ2KVersion.string, openjpegVersion: JPEG2000Library.openJPEGVersion, mode: "local",
-                host: ProcessInfo.processInfo.hostName, attempt: 1))
+                version: DicomJ2KVersion.string,
+                openjpegVersion: JPEG2000Library.openJPEGVersion,
+                mode: "local",
+                host: ProcessInfo.processInfo.hostName,
+                attempt: 1
+            )
+        )
         // Ctrl-C or SIGTERM cancels the job: the files being encoded finish, the partial ZIP is
         // removed and the result says `cancelled`.
         let jobTask = Task { await job.run(processor: processor, logger: logger) }
@@ -97,7 +111,7 @@ struct RunCommand: AsyncParsableCommand {
             return source
         }
         let outcome = await jobTask.value
-        signals.forEach { $0.cancel() }
+        for source in signals { source.cancel() }
 
         let json = try JobResult.makeEncoder().encode(outcome)
         if let result {
@@ -114,7 +128,8 @@ struct RunCommand: AsyncParsableCommand {
             return "job \(result.taskId) failed: \(result.error?.message ?? "unknown error")"
         }
         let d = stats.display
-        var line = "\(result.status.rawValue): \(stats.processedFiles) files (\(stats.compressedFiles) compressed, "
+        var line =
+            "\(result.status.rawValue): \(stats.processedFiles) files (\(stats.compressedFiles) compressed, "
             + "\(stats.copiedFiles) copied, \(stats.failedFiles) failed), \(d["originalSize"] ?? "") -> "
             + "\(d["compressedSize"] ?? "") (\(d["compressionRatio"] ?? ""); pixel data \(d["pixelDataRatio"] ?? "")) "
             + "in \(d["processingTime"] ?? "")"

@@ -33,7 +33,8 @@ struct SampleStudyCommand: AsyncParsableCommand {
         let writer: SampleStudyWriter
         do {
             writer = try SampleStudyWriter(
-                options: .init(slices: slices, rows: size, columns: size, implicitVR: implicit, seed: seed))
+                options: .init(slices: slices, rows: size, columns: size, implicitVR: implicit, seed: seed)
+            )
         } catch {
             throw ValidationError("\(error)")
         }
@@ -54,7 +55,8 @@ struct SampleStudyCommand: AsyncParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         printToStandardError(
             "wrote \(slices) slices (\(size)x\(size), \(implicit ? "implicit" : "explicit") VR) to \(out) in "
-                + String(format: "%.1f s", seconds))
+                + String(format: "%.1f s", seconds)
+        )
     }
 }
 
