@@ -82,54 +82,48 @@ package struct CompressionPipeline<Processor: FileProcessor> {
                 )
                 return
             }
-            let entryName = namer.entryName(for: item.object.key)
-            let outcome: FileOutcome
-            switch result {
-            case .compressed(let file):
-                try await clock.measure(.upload) {
-                    try await zip.addEntry(named: entryName, data: file.output, modified: timestamp)
-                }
-                outcome = FileOutcome(
-                    key: item.object.key,
-                    status: .compressed,
-                    inputBytes: item.input.count,
-                    outputBytes: file.output.count,
-                    pixelDataRatio: file.codestreamBytes > 0
-                        ? Double(file.pixelBytes) / Double(file.codestreamBytes) : nil,
-                    psnr: file.quality.flatMap { $0.psnr.isFinite ? $0.psnr : nil }
-                )
-                report.addPixels(file)
-            case .copied(let reason):
-                try await clock.measure(.upload) {
-                    try await zip.addEntry(named: entryName, data: item.input, modified: timestamp)
-                }
-                outcome = FileOutcome(
-                    key: item.object.key,
-                    status: .copied,
-                    inputBytes: item.input.count,
-                    outputBytes: item.input.count,
-                    error: reason
-                )
-            case .failed(let error):
+            if case .failed(let error) = result {
                 logger.warning(
                     "file failed; copied unchanged",
                     metadata: ["key": "\(item.object.key)", "error": "\(error)"]
                 )
-                try await clock.measure(.upload) {
-                    try await zip.addEntry(named: entryName, data: item.input, modified: timestamp)
-                }
-                outcome = FileOutcome(
-                    key: item.object.key,
-                    status: .failed,
-                    inputBytes: item.input.count,
-                    outputBytes: item.input.count,
-                    error: error
-                )
+            }
+            if case .compressed(let file) = result { report.addPixels(file) }
+            let (data, outcome) = Self.archiveEntry(item.object.key, input: item.input, result: result)
+            let entryName = namer.entryName(for: item.object.key)
+            try await clock.measure(.upload) {
+                try await zip.addEntry(named: entryName, data: data, modified: timestamp)
             }
             report.add(outcome)
         }
         report.archive = try await clock.measure(.upload) { try await zip.finish() }
         return report
+    }
+
+    /// What goes into the ZIP for one input (the output, or the input unchanged) and how it is reported.
+    static func archiveEntry(_ key: String, input: [UInt8], result: FileResult) -> ([UInt8], FileOutcome) {
+        switch result {
+        case .compressed(let file):
+            let outcome = FileOutcome(
+                key: key,
+                status: .compressed,
+                inputBytes: input.count,
+                outputBytes: file.output.count,
+                pixelDataRatio: file.codestreamBytes > 0 ? Double(file.pixelBytes) / Double(file.codestreamBytes) : nil,
+                psnr: file.quality.flatMap { $0.psnr.isFinite ? $0.psnr : nil }
+            )
+            return (file.output, outcome)
+        case .copied(let reason):
+            return (
+                input,
+                FileOutcome(key: key, status: .copied, inputBytes: input.count, outputBytes: input.count, error: reason)
+            )
+        case .failed(let error):
+            return (
+                input,
+                FileOutcome(key: key, status: .failed, inputBytes: input.count, outputBytes: input.count, error: error)
+            )
+        }
     }
 
     /// Which files the quality check decodes again: none, all, or the first, middle and last.
