@@ -223,7 +223,7 @@ import Testing
         let reread = try DICOMFile(bytes: bytes)
         #expect(reread.transferSyntax == .implicitVRLittleEndian)
         #expect(reread.sourceEncoding == .implicitVRLittleEndian)
-        #expect(reread.dataSet == normalized(dataSet))
+        #expect(reread.dataSet == dataSet.writerNormalized())
         // An implicit header is the tag and a 32-bit length: (0010,0010) then 8 ("Doe^Jane").
         let name: [UInt8] = [0x10, 0x00, 0x10, 0x00, 8, 0, 0, 0] + Array("Doe^Jane".utf8)
         #expect(bytes.firstRange(of: name) != nil)
