@@ -46,20 +46,7 @@ package struct AWSTransport: Sendable {
         attempts: AttemptCounter? = nil,
         decodeError: @escaping ErrorDecoder
     ) async throws -> AWSHTTPResponse {
-        let flag = ConsumptionFlag()
-        let deadline = operationTimeout.map { ContinuousClock.now + $0 }
-        let logger = Self.logger(logger, for: request)
-        return try await withRetries(
-            policy: retryPolicy,
-            quota: retryQuota,
-            operation: request.operation,
-            deadline: deadline,
-            logger: logger,
-            canRetry: Self.canResend(request.body, flag)
-        ) { attempt in
-            attempts?.increment()
-            let prepared = try await prepare(request, flag: flag, logger: logger)
-            let limit = attemptLimit(request, deadline: deadline)
+        try await withAttempts(request, logger: logger, attempts: attempts) { attempt, prepared, limit, logger in
             let httpClient = self.httpClient
             let response = try await withTimeout(limit, operation: request.operation) {
                 do {
@@ -100,19 +87,7 @@ package struct AWSTransport: Sendable {
         logger: Logger,
         decodeError: @escaping ErrorDecoder
     ) async throws -> HTTPClientResponse {
-        let flag = ConsumptionFlag()
-        let deadline = operationTimeout.map { ContinuousClock.now + $0 }
-        let logger = Self.logger(logger, for: request)
-        return try await withRetries(
-            policy: retryPolicy,
-            quota: retryQuota,
-            operation: request.operation,
-            deadline: deadline,
-            logger: logger,
-            canRetry: Self.canResend(request.body, flag)
-        ) { attempt in
-            let prepared = try await prepare(request, flag: flag, logger: logger)
-            let limit = attemptLimit(request, deadline: deadline)
+        try await withAttempts(request, logger: logger) { _, prepared, limit, logger in
             let response: HTTPClientResponse
             do {
                 response = try await httpClient.execute(
@@ -133,6 +108,32 @@ package struct AWSTransport: Sendable {
             let buffered = AWSHTTPResponse(status: response.status, headers: response.headers, body: body)
             throw decodeError(buffered)
                 ?? AWSClientError(.invalidResponse, "HTTP \(response.status.code)", operation: request.operation)
+        }
+    }
+
+    /// The retry loop both ways of sending share: one operation deadline, the request signed
+    /// afresh for every attempt, a consumed stream never sent again. `body` gets the attempt
+    /// number, the signed request, the attempt's time limit and the operation's logger.
+    private func withAttempts<T>(
+        _ request: AWSHTTPRequest,
+        logger: Logger,
+        attempts: AttemptCounter? = nil,
+        _ body: (Int, HTTPClientRequest, Duration, Logger) async throws -> T
+    ) async throws -> T {
+        let flag = ConsumptionFlag()
+        let deadline = operationTimeout.map { ContinuousClock.now + $0 }
+        let logger = Self.logger(logger, for: request)
+        return try await withRetries(
+            policy: retryPolicy,
+            quota: retryQuota,
+            operation: request.operation,
+            deadline: deadline,
+            logger: logger,
+            canRetry: Self.canResend(request.body, flag)
+        ) { attempt in
+            attempts?.increment()
+            let prepared = try await prepare(request, flag: flag, logger: logger)
+            return try await body(attempt, prepared, attemptLimit(request, deadline: deadline), logger)
         }
     }
 
