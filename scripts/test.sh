@@ -17,6 +17,9 @@ log "pydicom test files: $DICOM_J2K_PYDICOM_TEST_FILES"
 log "checking formatting (swift format, .swift-format)"
 scripts/check-format.sh
 
+log "linting the deploy templates (cfn-lint, checkov)"
+scripts/check-deploy.sh
+
 log "building (first build with async-http-client takes several minutes)"
 swift build --build-tests >&2
 
