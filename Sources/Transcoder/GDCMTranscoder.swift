@@ -64,6 +64,9 @@ public struct GDCMTranscoder: Sendable {
         }
 
         let codestreams = try Self.codestreams(in: output, frames: image.frameCount)
+        // De-identified after gdcmconv, our way, so both backends give the same guarantees (its
+        // lossy Source Image Sequence and new SOP Instance UID go through the job's remapper too).
+        let shipped = try Transcoder.deidentifiedCopy(output, options: options)
         var quality = options.qualityCheck ? QualityAccumulator(bitsStored: image.layout.bitsStored) : nil
         if quality != nil {
             for (index, codestream) in codestreams.enumerated() {
@@ -83,7 +86,7 @@ public struct GDCMTranscoder: Sendable {
         }
         return .transcoded(
             TranscodedFile(
-                bytes: output,
+                bytes: shipped,
                 frames: image.frameCount,
                 pixelBytes: image.pixelBytes,
                 codestreamBytes: codestreams.reduce(0) { $0 + $1.count },
@@ -91,6 +94,12 @@ public struct GDCMTranscoder: Sendable {
                 externalUsage: run
             )
         )
+    }
+
+    /// As ``Transcoder/deidentifiedCopy(_:)``: for a file not transcoded, the input de-identified
+    /// (or unchanged without a de-identifier).
+    public func deidentifiedCopy(_ input: [UInt8]) throws(TranscoderError) -> [UInt8] {
+        try Transcoder.deidentifiedCopy(input, options: options)
     }
 
     /// Each frame's codestream in `gdcmconv`'s output: its fragments joined, without the zero byte
