@@ -53,7 +53,12 @@ public struct GDCMTranscoder: Sendable {
         let (output, run) = try withPrivateDirectory { directory throws(TranscoderError) in
             let inputPath = directory + "/in.dcm"
             let outputPath = directory + "/out.dcm"
-            try Self.write(input, to: inputPath)
+            // De-identified our way before gdcmconv sees it (pixel data untouched, so the frames
+            // checked above still describe it): both backends give the same guarantees and, for
+            // lossless, the same UIDs; gdcmconv never reads an identifier, and what it adds (a
+            // fresh lossy SOP Instance UID, a Source Image Sequence pointing at the replaced UID,
+            // derivation attributes) carries none.
+            try Self.write(try Transcoder.deidentifiedCopy(input, options: options), to: inputPath)
             let run: GDCMConvBackend.Run
             do {
                 run = try backend.transcode(input: inputPath, output: outputPath, mode: mode)
@@ -64,9 +69,6 @@ public struct GDCMTranscoder: Sendable {
         }
 
         let codestreams = try Self.codestreams(in: output, frames: image.frameCount)
-        // De-identified after gdcmconv, our way, so both backends give the same guarantees (its
-        // lossy Source Image Sequence and new SOP Instance UID go through the job's remapper too).
-        let shipped = try Transcoder.deidentifiedCopy(output, options: options)
         var quality = options.qualityCheck ? QualityAccumulator(bitsStored: image.layout.bitsStored) : nil
         if quality != nil {
             for (index, codestream) in codestreams.enumerated() {
@@ -86,7 +88,7 @@ public struct GDCMTranscoder: Sendable {
         }
         return .transcoded(
             TranscodedFile(
-                bytes: shipped,
+                bytes: output,
                 frames: image.frameCount,
                 pixelBytes: image.pixelBytes,
                 codestreamBytes: codestreams.reduce(0) { $0 + $1.count },

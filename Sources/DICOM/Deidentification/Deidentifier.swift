@@ -31,8 +31,8 @@ public struct Deidentifier: Sendable {
     /// Sequences nested deeper than this are an error (the reader already stops at 64).
     public var maximumNestingDepth = 128
 
-    /// De-identification Method (0012,0063) text we append.
-    public static let methodDescription = "DICOM PS3.15 Basic Application Confidentiality Profile (dicom-j2k)"
+    /// De-identification Method (0012,0063) text we append (LO: at most 64 characters).
+    public static let methodDescription = "DICOM PS3.15 E.1 Basic Profile (dicom-j2k)"
     /// PS3.16 CID 7050: (DCM, 113100, "Basic Application Confidentiality Profile").
     public static let basicProfileCode = "113100"
     public static let basicProfileCodeMeaning = "Basic Application Confidentiality Profile"
