@@ -150,7 +150,7 @@ import Testing
         // D on a sequence: structure kept, values dummied.
         let content = try #require(dataSet.items(.contentSequence)?.first)
         #expect(content.string(.textValue) == "ANONYMIZED")  // not listed, inside D
-        #expect(content.string(.valueType) == "ANONYMIZED")
+        #expect(content.string(.valueType) == "TEXT")  // coded values keep the tree's structure
         #expect(content.string(.personName) == "ANONYMIZED")  // D
         #expect(content.string(.date) == "19000101")
 
@@ -241,7 +241,7 @@ import Testing
         #expect(items.allSatisfy { $0.string(.referencedSOPInstanceUID) == remapper.map("1.2.3.4") && $0.count == 2 })
     }
 
-    @Test func aSequenceStoredAsUNBytesIsRemovedAndUNUIDsAreRemapped() throws {
+    @Test func sequencesAndUIDsStoredAsUNAreCleanedOrDropped() throws {
         var dataSet = DataSet()
         dataSet.set(.requestAttributesSequence, vr: .UN, bytes: Array("opaque items with Doe^John".utf8))
         dataSet.set(.studyInstanceUID, vr: .UN, bytes: Array("1.2.3.4\0".utf8))
@@ -249,6 +249,19 @@ import Testing
         try Deidentifier(uidRemapper: remapper).deidentify(&dataSet)
         #expect(!dataSet.contains(.requestAttributesSequence))
         #expect(dataSet[.studyInstanceUID]?.vr == .UI)
+        // A well-formed one is read as Implicit VR Little Endian items and cleaned.
+        let name = Array("Doe^John".utf8)
+        let code = Array("T-D3000 ".utf8)
+        let element1 = Bytes.implicit(.codeValue, code)
+        let element2 = Bytes.implicit(.operatorsName, name)
+        let item = Bytes.tag(Tag(0xFFFE, 0xE000)) + Bytes.u32(UInt32(element1.count + element2.count)) + element1 + element2
+        var wrapped = DataSet()
+        wrapped.set(.anatomicRegionSequence, vr: .UN, bytes: item)
+        try Deidentifier(uidRemapper: remapper).deidentify(&wrapped)
+        let cleaned = try #require(wrapped.items(.anatomicRegionSequence)?.first)
+        #expect(wrapped[.anatomicRegionSequence]?.vr == .SQ)
+        #expect(cleaned.string(.codeValue) == "T-D3000")
+        #expect(cleaned.string(.operatorsName) == "ANONYMIZED")
         #expect(dataSet.string(.studyInstanceUID) == remapper.map("1.2.3.4"))
     }
 

@@ -65,6 +65,14 @@ struct DeidentificationTranscoderTests {
         }
     }
 
+    /// dciodvfy errors that appear only once de-identification removed what made dciodvfy stop
+    /// reading the input (private elements out of order before Pixel Data): they are about the
+    /// input's own pixel data (2 bytes, no image attributes), which is shipped unchanged.
+    static let validatorExceptions: [String: String] = [
+        "meta_missing_tsyntax.dcm": "PixelData has incorrect value length",
+        "nested_priv_SQ.dcm": "PixelData has incorrect value length",
+    ]
+
     @Test func pydicomsTestFilesAreShippedDeidentifiedOrNotAtAll() throws {
         guard let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files"),
             let python = try TestEnvironment.require(TestEnvironment.python, "test venv python")
@@ -82,6 +90,8 @@ struct DeidentificationTranscoderTests {
         try withTemporaryDirectory { directory in
             var entries: [DeidentificationCheck.Entry] = []
             var refused: [String] = []
+            var newErrors: [String: Set<String>] = [:]
+            let validator = try DICOMValidator.tool()
             let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
             var names: [String] = []
             while let url = enumerator?.nextObject() as? URL {
@@ -101,8 +111,16 @@ struct DeidentificationTranscoderTests {
                 }
                 guard pydicomReads.contains(name) else { continue }
                 let original = IdentifyingStudy.Input(name: name.replacingOccurrences(of: "/", with: "_"), bytes: input)
-                entries.append(try DeidentificationCheck.entry(original, output: bytes, kind: kind, directory))
+                let entry = try DeidentificationCheck.entry(original, output: bytes, kind: kind, directory)
+                entries.append(entry)
+                if let validator {
+                    let before = try DeidentificationCheck.validatorBaseline(validator, entry.original, in: directory)
+                    let after = DeidentificationCheck.uidsBlanked(try DICOMValidator.messages(validator, entry.output).errors)
+                    let added = after.subtracting(before).filter { !(Self.validatorExceptions[name].map($0.contains) ?? false) }
+                    if !added.isEmpty { newErrors[name] = added }
+                }
             }
+            #expect(newErrors.isEmpty, "dciodvfy errors the inputs did not have: \(newErrors)")
             #expect(entries.count > 150, "checked \(entries.count) files")
             #expect(refused.contains("rtplan_truncated.dcm"))
             let result = try DeidentificationCheck.run(entries, python: python, in: directory)
@@ -175,12 +193,9 @@ struct DeidentificationTranscoderTests {
                 entries.append(entry)
                 outputs[input.name] = try DICOMFile(bytes: bytes).dataSet
                 if let validator {
-                    let before = try DICOMValidator.baseline(validator, original: entry.original, in: directory)
-                    let after = try DICOMValidator.messages(validator, entry.output)
-                    #expect(
-                        after.errors.subtracting(before.errors).isEmpty,
-                        "\(input.name): dciodvfy \(after.errors.subtracting(before.errors))"
-                    )
+                    let before = try DeidentificationCheck.validatorBaseline(validator, entry.original, in: directory)
+                    let after = DeidentificationCheck.uidsBlanked(try DICOMValidator.messages(validator, entry.output).errors)
+                    #expect(after.subtracting(before).isEmpty, "\(input.name): dciodvfy \(after.subtracting(before))")
                 }
             }
             #expect(entries.count == inputs.count - 1)
@@ -402,6 +417,25 @@ enum DeidentificationCheck {
         try Data(input.bytes).write(to: original)
         try Data(output).write(to: shipped)
         return Entry(name: input.name, original: original.path, output: shipped.path, kind: kind)
+    }
+
+    /// dciodvfy's errors for the input, joined with those for the same data set rewritten by our
+    /// writer without de-identification: dciodvfy stops early on some inputs (tags out of order,
+    /// unreadable syntaxes), and what our writer changes is tested elsewhere; what is left over
+    /// in the output is de-identification's doing.
+    static func validatorBaseline(_ tool: String, _ original: String, in directory: URL) throws -> Set<String> {
+        var errors = try DICOMValidator.baseline(tool, original: original, in: directory).errors
+        let rewritten = directory.appendingPathComponent("rewritten-\(UUID().uuidString).dcm").path
+        if (try? DICOMFile(contentsOf: original).write(toPath: rewritten)) != nil {
+            errors.formUnion(try DICOMValidator.messages(tool, rewritten).errors)
+        }
+        return uidsBlanked(errors)
+    }
+
+    /// Messages with every UID-shaped number blanked: dciodvfy quotes some UIDs outside the angle
+    /// brackets ``DICOMValidator/normalize(_:)`` blanks, and replaced UIDs differ by design.
+    static func uidsBlanked(_ messages: Set<String>) -> Set<String> {
+        Set(messages.map { $0.replacingOccurrences(of: #"[0-9]+(\.[0-9]+){2,}|(?<=UID )[0-9.]+"#, with: "#", options: .regularExpression) })
     }
 
     static func run(_ entries: [Entry], python: String, in directory: URL) throws -> Result {

@@ -12,8 +12,9 @@ For every entry pydicom reads the original and walks every element at every dept
 included) to collect the identifying values: every value of every attribute the table lists (inside
 listed sequences, every value they hold), of every private (odd group), curve (50xx) and overlay
 (60xx) attribute, and every UID of a U attribute. UIDs the table does not list (SOP Class, coding
-scheme, transfer syntax UIDs) identify no one and count as kept. Then it walks the output and reports, as
-violations:
+scheme, transfer syntax UIDs) identify no one and count as kept, as do coded (CS) and integer (IS)
+values the table does not list inside listed sequences (a content tree's Value Types and frame
+numbers). Then it walks the output and reports, as violations:
   - a private, curve or overlay element anywhere;
   - an output value (any element, any depth) equal to an identifying value, or containing one of
     at least 6 characters; a UID equal to an original replaced UID;
@@ -142,6 +143,10 @@ def identifying(dataset, table):
         elif element.VR == "UI" and code is None and not is_special_group(tag):
             # Class, coding scheme and transfer syntax UIDs identify no one; instance UIDs are the
             # table's U attributes, handled above.
+            kept.update(values)
+        elif element.VR in ("CS", "IS") and code is None and in_removed_sequence and not is_special_group(tag):
+            # Coded values and integers (frame, item numbers) in a dummied sequence are its structure
+            # (Value Type TEXT, Relationship Type CONTAINS), not identifying text.
             kept.update(values)
         elif code not in (None, "K") or is_special_group(tag) or in_removed_sequence:
             found.update(values)

@@ -16,8 +16,8 @@
 /// - removed as well: every attribute of an odd group (private, and the reserved odd groups), group
 ///   lengths, command (0000) and file meta (0002) elements inside the data set, every overlay group
 ///   (60xx, since the profile removes Overlay Data and an overlay without data is invalid), curves
-///   (50xx), Encrypted Attributes Sequence, and UN values the dictionary says are sequences (they
-///   cannot be walked);
+///   (50xx), Encrypted Attributes Sequence; a sequence stored as UN is read as Implicit VR Little
+///   Endian items and cleaned like any other, or dropped when it does not parse;
 /// - set at the top level: Patient Identity Removed `YES`, De-identification Method, its Code
 ///   Sequence (DCM 113100), and Longitudinal Temporal Information Modified `REMOVED` (the profile
 ///   empties or dummies every date);
@@ -44,7 +44,7 @@ public struct Deidentifier: Sendable {
     /// De-identifies `dataSet` (a top-level data set: the de-identification attributes are added).
     /// - Throws: ``DICOMError/Code/nestingTooDeep`` beyond ``maximumNestingDepth``.
     public func deidentify(_ dataSet: inout DataSet) throws(DICOMError) {
-        try clean(&dataSet, dummyLeaves: false, depth: 0)
+        try clean(&dataSet, mode: .normal, depth: 0)
 
         dataSet.set(.patientIdentityRemoved, string: "YES", vr: .CS)
         var methods = dataSet.strings(.deidentificationMethod)?.filter { !$0.isEmpty } ?? []
@@ -99,9 +99,20 @@ public struct Deidentifier: Sendable {
 
     // MARK: - The walk
 
+    /// How the elements of one data set are treated besides their table action.
+    private enum Mode {
+        case normal
+        /// Inside a sequence whose action is D: unlisted free text, names, dates, decimals and
+        /// opaque binary become dummies too; coded values (CS), UIDs, integers (IS: frame and item
+        /// numbers) and binary numbers are kept, since they carry the tree's structure and
+        /// identify no one.
+        case dummyLeaves
+        /// A DICOMDIR directory record, whose keys are Type 1 and 2: Z becomes D and X becomes Z.
+        case directoryRecord
+    }
+
     /// Applies the profile to every element of `dataSet` and, recursively, of its items.
-    /// `dummyLeaves`: inside a sequence whose action is D, unlisted values become dummies too.
-    private func clean(_ dataSet: inout DataSet, dummyLeaves: Bool, depth: Int) throws(DICOMError) {
+    private func clean(_ dataSet: inout DataSet, mode: Mode, depth: Int) throws(DICOMError) {
         guard depth <= maximumNestingDepth else {
             throw DICOMError(.nestingTooDeep, "sequences nested deeper than \(maximumNestingDepth) levels")
         }
@@ -110,39 +121,38 @@ public struct Deidentifier: Sendable {
         result.reserveCapacity(dataSet.count)
         for var element in dataSet.elements {
             let listed = DeidentificationAction.basicProfile(for: element.tag)
-            if case .bytes = element.value, element.vr == .UN, dataSet.defaultVR(for: element.tag) == .SQ {
-                continue  // a sequence stored as UN bytes: its items cannot be cleaned
+            if case .bytes(let value) = element.value, element.vr == .UN, dataSet.defaultVR(for: element.tag) == .SQ {
+                // A sequence stored as UN bytes is Implicit VR Little Endian inside (PS3.5 §6.2.2);
+                // one that does not parse cannot be cleaned and is dropped.
+                guard let items = Self.unknownSequenceItems(value, tag: element.tag, depth: depth) else { continue }
+                element = DataElement(tag: element.tag, vr: .SQ, value: .sequence(items), offset: element.offset)
             }
-            switch Self.resolved(listed, dummyLeaves: dummyLeaves) {
+            let vr = Self.effectiveVR(element, in: dataSet)
+            var resolved = Self.resolved(listed)
+            if mode == .directoryRecord {
+                resolved = resolved == .remove ? .zero : resolved == .zero ? .dummy : resolved
+            }
+            if mode == .dummyLeaves, listed == nil || listed == .keep, element.items == nil,
+                !Self.keptInsideDummySequences.contains(vr)
+            {
+                resolved = .dummy
+            }
+            let itemMode: Mode =
+                resolved == .dummy ? .dummyLeaves
+                : element.tag == Self.directoryRecordSequence ? .directoryRecord
+                : mode == .dummyLeaves ? .dummyLeaves : .normal
+            switch resolved {
             case .remove:
                 continue
             case .zero:
                 element.value = element.items != nil ? .sequence([]) : .bytes([])
-            case .dummy:
+            case .dummy where element.items == nil:
+                element = dummy(for: element, vr: vr)
+            case .uid where element.items == nil:
+                element = vr == .UI ? remappedUIDs(element) : DataElement(tag: element.tag, vr: vr, value: .bytes([]))
+            case .dummy, .uid, .keep:
                 if case .sequence(var items) = element.value {
-                    for index in items.indices { try clean(&items[index], dummyLeaves: true, depth: depth + 1) }
-                    element.value = .sequence(items)
-                } else if listed == nil && Self.effectiveVR(element, in: dataSet) == .UI {
-                    break  // an unlisted UID inside a D sequence (a class or coding scheme UID)
-                } else {
-                    element = dummy(for: element, in: dataSet)
-                }
-            case .uid:
-                if case .sequence(var items) = element.value {
-                    for index in items.indices {
-                        try clean(&items[index], dummyLeaves: dummyLeaves, depth: depth + 1)
-                    }
-                    element.value = .sequence(items)
-                } else if Self.effectiveVR(element, in: dataSet) == .UI {
-                    element = remappedUIDs(element)
-                } else {
-                    element.value = .bytes([])
-                }
-            case .keep:
-                if case .sequence(var items) = element.value {
-                    for index in items.indices {
-                        try clean(&items[index], dummyLeaves: dummyLeaves, depth: depth + 1)
-                    }
+                    for index in items.indices { try clean(&items[index], mode: itemMode, depth: depth + 1) }
                     element.value = .sequence(items)
                 }
             }
@@ -151,13 +161,37 @@ public struct Deidentifier: Sendable {
         dataSet = DataSet(result)
     }
 
+    /// VRs an unlisted element keeps inside a D sequence (see ``Mode/dummyLeaves``).
+    private static let keptInsideDummySequences: Set<VR> = [.CS, .UI, .IS, .AT, .FL, .FD, .SL, .SS, .SV, .UL, .US, .UV]
+    private static let directoryRecordSequence = Tag(0x0004, 0x1220)
+
+    /// The items of a sequence stored as UN bytes, or `nil` when they do not parse.
+    private static func unknownSequenceItems(_ value: ArraySlice<UInt8>, tag: Tag, depth: Int) -> [DataSet]? {
+        let parser = DataSetParser(bytes: Array(value), options: DICOMReadOptions())
+        let header = DataSetParser.Header(
+            tag: tag,
+            vr: .UN,
+            length: UInt32(clamping: value.count),
+            offset: 0,
+            valueStart: 0
+        )
+        var context = DataSetParser.Context(encoding: .implicitVRLittleEndian)
+        context.depth = depth
+        return try? parser.parseItems(
+            from: 0,
+            to: value.count,
+            undefinedLength: false,
+            header: header,
+            context: context
+        ).0
+    }
+
     /// What is done to an element, with the combined codes resolved (see the type's comment).
     private enum Resolved { case remove, zero, dummy, uid, keep }
 
-    private static func resolved(_ action: DeidentificationAction?, dummyLeaves: Bool) -> Resolved {
+    private static func resolved(_ action: DeidentificationAction?) -> Resolved {
         switch action {
-        case nil: dummyLeaves ? .dummy : .keep
-        case .keep?: dummyLeaves ? .dummy : .keep
+        case nil, .keep?: .keep
         case .remove?: .remove
         case .zero?, .removeOrZero?: .zero
         case .dummy?, .zeroOrDummy?, .removeOrDummy?, .removeOrZeroOrDummy?, .clean?: .dummy
@@ -191,8 +225,7 @@ public struct Deidentifier: Sendable {
 
     /// A non-empty value consistent with the VR that carries nothing of the original. UIDs are
     /// remapped (consistent, and still valid UIDs).
-    private func dummy(for element: DataElement, in dataSet: DataSet) -> DataElement {
-        let vr = Self.effectiveVR(element, in: dataSet)
+    private func dummy(for element: DataElement, vr: VR) -> DataElement {
         let text: String
         switch vr {
         case .UI:
