@@ -11,7 +11,9 @@ import Testing
     // MARK: - SHA-256 and HMAC (FIPS 180-4 examples, RFC 4231 test cases 1, 2 and 6)
 
     @Test func sha256MatchesTheFIPSExamples() {
-        #expect(hex(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            hex(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        )
         #expect(hex(SHA256.hash([UInt8]())) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         let twoBlocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
         #expect(
@@ -187,7 +189,9 @@ import Testing
         #expect(read.fileMeta.string(.mediaStorageSOPInstanceUID) == remapper.map("1.2.3.4.5.6.3"))
         #expect(read.fileMeta.string(.mediaStorageSOPInstanceUID) == read.dataSet.string(.sopInstanceUID))
         #expect(!read.fileMeta.contains(.sourceApplicationEntityTitle))
-        #expect(read.dataSet.pixelData == .encapsulated(EncapsulatedPixelData(fragments: [[0xFF, 0x4F, 0xFF, 0x51][...]])))
+        #expect(
+            read.dataSet.pixelData == .encapsulated(EncapsulatedPixelData(fragments: [[0xFF, 0x4F, 0xFF, 0x51][...]]))
+        )
         #expect(!String(decoding: output, as: UTF8.self).contains("Doe^John"))
     }
 
@@ -254,7 +258,8 @@ import Testing
         let code = Array("T-D3000 ".utf8)
         let element1 = Bytes.implicit(.codeValue, code)
         let element2 = Bytes.implicit(.operatorsName, name)
-        let item = Bytes.tag(Tag(0xFFFE, 0xE000)) + Bytes.u32(UInt32(element1.count + element2.count)) + element1 + element2
+        let item =
+            Bytes.tag(Tag(0xFFFE, 0xE000)) + Bytes.u32(UInt32(element1.count + element2.count)) + element1 + element2
         var wrapped = DataSet()
         wrapped.set(.anatomicRegionSequence, vr: .UN, bytes: item)
         try Deidentifier(uidRemapper: remapper).deidentify(&wrapped)

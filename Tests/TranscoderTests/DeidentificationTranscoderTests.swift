@@ -115,8 +115,12 @@ struct DeidentificationTranscoderTests {
                 entries.append(entry)
                 if let validator {
                     let before = try DeidentificationCheck.validatorBaseline(validator, entry.original, in: directory)
-                    let after = DeidentificationCheck.uidsBlanked(try DICOMValidator.messages(validator, entry.output).errors)
-                    let added = after.subtracting(before).filter { !(Self.validatorExceptions[name].map($0.contains) ?? false) }
+                    let after = DeidentificationCheck.uidsBlanked(
+                        try DICOMValidator.messages(validator, entry.output).errors
+                    )
+                    let added = after.subtracting(before).filter {
+                        !(Self.validatorExceptions[name].map($0.contains) ?? false)
+                    }
                     if !added.isEmpty { newErrors[name] = added }
                 }
             }
@@ -188,13 +192,18 @@ struct DeidentificationTranscoderTests {
                     continue
                 }
                 #expect(input.name != "report.pdf")
-                #expect(kind == (input.name.hasPrefix("CT") ? (lossless ? "lossless" : "lossy") : "copy"), "\(input.name)")
+                #expect(
+                    kind == (input.name.hasPrefix("CT") ? (lossless ? "lossless" : "lossy") : "copy"),
+                    "\(input.name)"
+                )
                 let entry = try DeidentificationCheck.entry(input, output: bytes, kind: kind, directory)
                 entries.append(entry)
                 outputs[input.name] = try DICOMFile(bytes: bytes).dataSet
                 if let validator {
                     let before = try DeidentificationCheck.validatorBaseline(validator, entry.original, in: directory)
-                    let after = DeidentificationCheck.uidsBlanked(try DICOMValidator.messages(validator, entry.output).errors)
+                    let after = DeidentificationCheck.uidsBlanked(
+                        try DICOMValidator.messages(validator, entry.output).errors
+                    )
                     #expect(after.subtracting(before).isEmpty, "\(input.name): dciodvfy \(after.subtracting(before))")
                 }
             }
@@ -202,13 +211,17 @@ struct DeidentificationTranscoderTests {
 
             // One study, one series, references to the new UIDs (read with our reader as well).
             let originals = try inputs.filter { $0.name.hasPrefix("CT") }.map { try DICOMFile(bytes: $0.bytes).dataSet }
-            let series = inputs.indices.filter { inputs[$0].name.hasPrefix("CT") }.compactMap { outputs[inputs[$0].name] }
+            let series = inputs.indices.filter { inputs[$0].name.hasPrefix("CT") }.compactMap {
+                outputs[inputs[$0].name]
+            }
             #expect(series.count == originals.count)
             #expect(Set(series.map { $0.string(.studyInstanceUID) }).count == 1)
             #expect(Set(series.map { $0.string(.seriesInstanceUID) }).count == 1)
             #expect(Set(series.map { $0.string(.sopInstanceUID) }).count == series.count)
             #expect(series.first?.string(.studyInstanceUID) != originals.first?.string(.studyInstanceUID))
-            #expect(outputs["copy-compressed.dcm"]?.string(.studyInstanceUID) == series.first?.string(.studyInstanceUID))
+            #expect(
+                outputs["copy-compressed.dcm"]?.string(.studyInstanceUID) == series.first?.string(.studyInstanceUID)
+            )
             #expect(outputs["no-pixels.dcm"]?.string(.studyInstanceUID) == series.first?.string(.studyInstanceUID))
             if lossless {
                 let referenced = outputs["CT0003.dcm"]?.items(.referencedImageSequence)?.first
@@ -218,7 +231,10 @@ struct DeidentificationTranscoderTests {
             let result = try DeidentificationCheck.run(entries, python: python, in: directory)
             DeidentificationCheck.expectClean(result, lossless: lossless)
             let synthetic = result.entries.first { $0.name == "CT0003.dcm" }
-            #expect((synthetic?.identifying ?? 0) >= 30, "identifying values found in the input: \(synthetic?.identifying ?? 0)")
+            #expect(
+                (synthetic?.identifying ?? 0) >= 30,
+                "identifying values found in the input: \(synthetic?.identifying ?? 0)"
+            )
             #expect(result.uid_pairs >= 4 * series.count)
         }
     }
@@ -435,7 +451,15 @@ enum DeidentificationCheck {
     /// Messages with every UID-shaped number blanked: dciodvfy quotes some UIDs outside the angle
     /// brackets ``DICOMValidator/normalize(_:)`` blanks, and replaced UIDs differ by design.
     static func uidsBlanked(_ messages: Set<String>) -> Set<String> {
-        Set(messages.map { $0.replacingOccurrences(of: #"[0-9]+(\.[0-9]+){2,}|(?<=UID )[0-9.]+"#, with: "#", options: .regularExpression) })
+        Set(
+            messages.map {
+                $0.replacingOccurrences(
+                    of: #"[0-9]+(\.[0-9]+){2,}|(?<=UID )[0-9.]+"#,
+                    with: "#",
+                    options: .regularExpression
+                )
+            }
+        )
     }
 
     static func run(_ entries: [Entry], python: String, in directory: URL) throws -> Result {

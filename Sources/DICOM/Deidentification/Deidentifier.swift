@@ -137,10 +137,15 @@ public struct Deidentifier: Sendable {
             {
                 resolved = .dummy
             }
-            let itemMode: Mode =
-                resolved == .dummy ? .dummyLeaves
-                : element.tag == Self.directoryRecordSequence ? .directoryRecord
-                : mode == .dummyLeaves ? .dummyLeaves : .normal
+            // How this element's items are treated, if it is a sequence.
+            let itemMode: Mode
+            if resolved == .dummy {
+                itemMode = .dummyLeaves
+            } else if element.tag == Self.directoryRecordSequence {
+                itemMode = .directoryRecord
+            } else {
+                itemMode = mode == .dummyLeaves ? .dummyLeaves : .normal
+            }
             switch resolved {
             case .remove:
                 continue
