@@ -53,7 +53,12 @@ public struct GDCMTranscoder: Sendable {
         let (output, run) = try withPrivateDirectory { directory throws(TranscoderError) in
             let inputPath = directory + "/in.dcm"
             let outputPath = directory + "/out.dcm"
-            try Self.write(input, to: inputPath)
+            // De-identified our way before gdcmconv sees it (pixel data untouched, so the frames
+            // checked above still describe it): both backends give the same guarantees and, for
+            // lossless, the same UIDs; gdcmconv never reads an identifier, and what it adds (a
+            // fresh lossy SOP Instance UID, a Source Image Sequence pointing at the replaced UID,
+            // derivation attributes) carries none.
+            try Self.write(try Transcoder.deidentifiedCopy(input, options: options), to: inputPath)
             let run: GDCMConvBackend.Run
             do {
                 run = try backend.transcode(input: inputPath, output: outputPath, mode: mode)
@@ -91,6 +96,12 @@ public struct GDCMTranscoder: Sendable {
                 externalUsage: run
             )
         )
+    }
+
+    /// As ``Transcoder/deidentifiedCopy(_:)``: for a file not transcoded, the input de-identified
+    /// (or unchanged without a de-identifier).
+    public func deidentifiedCopy(_ input: [UInt8]) throws(TranscoderError) -> [UInt8] {
+        try Transcoder.deidentifiedCopy(input, options: options)
     }
 
     /// Each frame's codestream in `gdcmconv`'s output: its fragments joined, without the zero byte

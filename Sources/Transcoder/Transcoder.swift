@@ -71,11 +71,18 @@ public struct Transcoder: Sendable {
             throw .writeFailed("the encapsulated pixel data does not fit 32-bit offsets", error)
         }
         OutputAttributes.setPixelDescription(&file.dataSet, color: image.color, lossless: lossless)
+        if let deidentifier = options.deidentifier {
+            do {
+                try deidentifier.deidentify(&file)
+            } catch {
+                throw .deidentificationFailed("de-identifying the output", error)
+            }
+        }
         if lossless {
             file.transferSyntax = .jpeg2000Lossless
         } else {
             file.transferSyntax = .jpeg2000
-            OutputAttributes.markLossy(&file.dataSet, ratio: ratio, newSOPInstanceUID: UID.generate())
+            OutputAttributes.markLossy(&file.dataSet, ratio: ratio, newSOPInstanceUID: lossyInstanceUID(file.dataSet))
         }
         let bytes: [UInt8]
         do {
@@ -120,6 +127,35 @@ public struct Transcoder: Sendable {
 }
 
 extension Transcoder {
+    /// For a file ``transcode(_:)`` did not compress (``TranscodeOutcome/notTranscodable(reason:)``
+    /// or a thrown error) when ``TranscoderOptions/deidentifier`` is set: the input de-identified
+    /// without touching its pixel data, to ship instead of the unchanged input (see
+    /// `Deidentifier.deidentifiedFile`). Without a de-identifier, the input as it is.
+    /// - Throws: ``TranscoderError/deidentificationFailed`` when the input is not DICOM or does not
+    ///   parse: an anonymizing job must then leave the file out and report it.
+    public func deidentifiedCopy(_ input: [UInt8]) throws(TranscoderError) -> [UInt8] {
+        try Self.deidentifiedCopy(input, options: options)
+    }
+
+    static func deidentifiedCopy(_ input: [UInt8], options: TranscoderOptions) throws(TranscoderError) -> [UInt8] {
+        guard let deidentifier = options.deidentifier else { return input }
+        do {
+            return try deidentifier.deidentifiedFile(input)
+        } catch {
+            throw .deidentificationFailed("the file cannot be de-identified", error)
+        }
+    }
+
+    /// The lossy output's new SOP Instance UID: with a de-identifier, derived from the (already
+    /// replaced) SOP Instance UID through the job's remapper, so it is consistent within the job
+    /// like every other replaced UID; otherwise a fresh one.
+    private func lossyInstanceUID(_ dataSet: DataSet) -> String {
+        guard let deidentifier = options.deidentifier, let instance = dataSet.string(.sopInstanceUID),
+            !instance.isEmpty
+        else { return UID.generate() }
+        return deidentifier.uidRemapper.derived(from: instance, purpose: "lossy JPEG 2000")
+    }
+
     /// The encoder options for `image`: the mode, and the colour transform for RGB only.
     private func encodingOptions(for image: NativeImage) -> JPEG2000EncodingOptions {
         JPEG2000EncodingOptions(

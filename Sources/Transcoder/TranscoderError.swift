@@ -14,6 +14,7 @@ public struct TranscoderError: Error, Sendable, Hashable, CustomStringConvertibl
         case writeFailed
         case externalToolFailed
         case ioFailed
+        case deidentificationFailed
     }
 
     private let code: Code
@@ -58,6 +59,10 @@ public struct TranscoderError: Error, Sendable, Hashable, CustomStringConvertibl
     /// A temporary file for `gdcmconv` could not be created, written or read.
     public static let ioFailed = TranscoderError(.ioFailed, "")
 
+    /// The file could not be de-identified (it does not parse, nests too deep, or cannot be written
+    /// back); an anonymizing job must not ship it.
+    public static let deidentificationFailed = TranscoderError(.deidentificationFailed, "")
+
     static func invalidOptions(_ context: String) -> TranscoderError { .init(.invalidOptions, context) }
     static func unreadableDICOM(_ context: String, _ error: some Error) -> TranscoderError {
         .init(.unreadableDICOM, context, underlying: "\(error)")
@@ -74,6 +79,9 @@ public struct TranscoderError: Error, Sendable, Hashable, CustomStringConvertibl
     }
     static func externalToolFailed(_ context: String, underlying: String? = nil) -> TranscoderError {
         .init(.externalToolFailed, context, underlying: underlying)
+    }
+    static func deidentificationFailed(_ context: String, _ error: some Error) -> TranscoderError {
+        .init(.deidentificationFailed, context, underlying: "\(error)")
     }
     static func ioFailed(_ context: String, underlying: String? = nil) -> TranscoderError {
         .init(.ioFailed, context, underlying: underlying)

@@ -1,3 +1,5 @@
+import DICOM
+
 /// How ``Transcoder`` (and ``GDCMTranscoder``) compress a file.
 public struct TranscoderOptions: Sendable {
     /// Lossless or lossy at a target ratio.
@@ -22,6 +24,10 @@ public struct TranscoderOptions: Sendable {
     public var qualityCheck: Bool
     /// OpenJPEG threads per frame. The job parallelises across files, so 1 (the calling thread).
     public var codecThreads: Int = 1
+    /// When set, every output is de-identified (PS3.15 Basic Profile, see `Deidentifier`); one value
+    /// per job, so replaced UIDs stay consistent across the job's files. For files that are not
+    /// transcoded, call ``Transcoder/deidentifiedCopy(_:)`` instead of copying them.
+    public var deidentifier: Deidentifier?
 
     public init(mode: Mode, qualityCheck: Bool = false, codecThreads: Int = 1) {
         self.mode = mode
