@@ -200,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "Worker", "LambdaRuntime", "CompressionJob", "AWSClients", "TestSupport",
+                "Worker", "LambdaRuntime", "CompressionJob", "AWSClients", "SampleStudy", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -46,6 +46,17 @@ public enum LambdaRuntime {
         }
     }
 
+    /// Posts `error` to `/runtime/init/error`, for a function that fails before ``run(environment:logger:makeHandler:)``
+    /// could make its handler (for example a configuration read in a scope around it).
+    public static func reportInitError(_ error: any Error, environment: [String: String], logger: Logger) async throws {
+        guard let runtimeAPI = environment[runtimeAPIVariable], !runtimeAPI.isEmpty else {
+            throw LambdaRuntimeError(.missingRuntimeAPI, "\(runtimeAPIVariable) is not set (not running in Lambda)")
+        }
+        try await LambdaRuntimeClient.withRuntimeClient(runtimeAPI: runtimeAPI) { client in
+            try await client.reportInitError(error, logger: logger)
+        }
+    }
+
     /// next → handler → response or error, until cancelled.
     package static func runLoop<Handler: LambdaHandler>(
         client: LambdaRuntimeClient,
