@@ -63,6 +63,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            // CloudWatch Embedded Metric Format records (pure encoding).
+            name: "EMF",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AWSSigV4",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
@@ -106,8 +111,9 @@ let package = Package(
         .target(
             name: "CompressionJob",
             dependencies: [
-                "DICOM", "Transcoder", "ZIPStream", "ResourceMonitor",
+                "DICOM", "JPEG2000", "Transcoder", "ZIPStream", "ResourceMonitor", "AWSClients", "EMF",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -159,10 +165,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ZIPStreamTests", dependencies: ["ZIPStream", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EMFTests", dependencies: ["EMF"], swiftSettings: swiftSettings),
         .testTarget(name: "ResourceMonitorTests", dependencies: ["ResourceMonitor"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CompressionJobTests",
-            dependencies: ["CompressionJob", "SampleStudy", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CompressionJob", "SampleStudy", "TestSupport", "AWSClients", "EMF", "Transcoder",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

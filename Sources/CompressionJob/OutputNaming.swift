@@ -68,3 +68,8 @@ public enum OutputNaming {
         return fileName + "-\(n)"
     }
 }
+
+extension OutputNaming {
+    /// The highest `-N` tried before a job gives up finding a free name.
+    public static let maximumNumber = 1_000
+}
