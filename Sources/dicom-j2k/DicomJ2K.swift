@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import LambdaRuntime
 
 /// The `dicom-j2k` command-line tool: the worker's run modes, the local job and debug verbs.
 @main
@@ -16,8 +18,20 @@ struct DicomJ2K: AsyncParsableCommand {
             DumpCommand.self,
             S3Command.self,
             SQSCommand.self,
+            PollCommand.self,
+            LambdaCommand.self,
         ]
     )
+
+    /// No verb: the container's entrypoint. Lambda mode where Lambda set `AWS_LAMBDA_RUNTIME_API`,
+    /// else the SQS poller.
+    func run() async throws {
+        if ProcessInfo.processInfo.environment[LambdaRuntime.runtimeAPIVariable]?.isEmpty == false {
+            try await LambdaCommand.parse([]).run()
+        } else {
+            try await PollCommand.parse([]).run()
+        }
+    }
 }
 
 enum DicomJ2KVersion {
