@@ -2,9 +2,14 @@ import AWSClients
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import SampleStudy
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Issue 7's acceptance for the runtimes: the built `dicom-j2k` binary in `poll` and `lambda`
 /// mode against LocalStack (S3 + SQS of its own) and the scripted Runtime API, with the real job.
@@ -233,6 +238,213 @@ struct WorkerAcceptanceTests {
             #expect(posts.first?.body == #"{"batchItemFailures":[{"itemIdentifier":"rec-bad"}]}"#)
             let zips = try await Self.keys(s3, setup, under: "out/").filter { $0.hasSuffix(".zip") }
             #expect(zips.count == 2)
+        }
+    }
+
+    /// Open multipart uploads under `prefix` (ListMultipartUploads; the client has no call for it).
+    static func openUploads(_ s3: S3Client, _ setup: Setup, under sub: String) async throws -> Int {
+        let response = try await s3.transport.execute(
+            AWSHTTPRequest(
+                operation: "S3.ListMultipartUploads",
+                service: "s3",
+                endpoint: s3.configuration.s3Endpoint,
+                method: .GET,
+                path: "/\(setup.env.bucket)",
+                query: [("prefix", setup.prefix + sub), ("uploads", "")]
+            ),
+            logger: quietLogger,
+            decodeError: { response in
+                (200..<300).contains(response.status.code)
+                    ? nil : MissingTestDataError("ListMultipartUploads: \(response.status)")
+            }
+        )
+        return String(buffer: response.body).components(separatedBy: "<UploadId>").count - 1
+    }
+
+    @Test func aWorkerKilledMidJobAndStartedAgainCompletesTheJobOnce() async throws {
+        guard let setup = try Self.setup("sigkill") else { return }
+        try await withAWSHTTPClient { http in
+            let s3 = S3Client(configuration: setup.env.configuration, httpClient: http)
+            let sqs = SQSClient(configuration: setup.env.configuration, httpClient: http)
+            // The check for open uploads sees one (a control, so 0 at the end means something).
+            let control = try await s3.createMultipartUpload(
+                bucket: setup.env.bucket,
+                key: setup.prefix + "out/control.zip",
+                logger: quietLogger
+            )
+            #expect(try await Self.openUploads(s3, setup, under: "out/") == 1)
+            try await s3.abortMultipartUpload(
+                bucket: setup.env.bucket,
+                key: setup.prefix + "out/control.zip",
+                uploadID: control,
+                logger: quietLogger
+            )
+            #expect(try await Self.openUploads(s3, setup, under: "out/") == 0)
+            // Large enough slices that the job is still running when the result says "processing".
+            try await Self.uploadStudy(s3, setup, folder: "study/", slices: 40, size: 512)
+            try await setup.env.withQueue(sqs, name: "accept-kill", maxReceiveCount: 5) { queueURL, _ in
+                let taskId = "accept-kill-\(UUID().uuidString.prefix(6))"
+                try await sqs.sendMessage(
+                    queueURL: queueURL,
+                    body: Self.message(setup, taskId: taskId, source: "study/"),
+                    logger: quietLogger
+                )
+                let environment = setup.environment(["WORKER_VISIBILITY_TIMEOUT_SECONDS": "4", "WORKER_THREADS": "1"])
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: setup.tool)
+                process.arguments = ["poll", "--queue-url", queueURL, "--max-jobs", "1"]
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                // Kill it while the job runs: once the processing result is written.
+                let end = ContinuousClock.now + .seconds(120)
+                var sawProcessing = false
+                while ContinuousClock.now < end, process.isRunning {
+                    if let result = try? await Self.json(s3, setup, "out/results/\(taskId).json"),
+                        result["status"] as? String == "processing"
+                    {
+                        sawProcessing = true
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                let killedWhileRunning = process.isRunning
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                #expect(sawProcessing)
+                #expect(killedWhileRunning, "the job finished before it could be killed; use a larger study")
+                #expect(try await Self.keys(s3, setup, under: "out/").filter { $0.hasSuffix(".zip") }.isEmpty)
+                // The killed worker could not abort its upload: the restarted job must clean it up.
+                let openAfterKill = try await Self.openUploads(s3, setup, under: "out/")
+
+                // A new worker takes the message once its visibility (4 s) runs out.
+                let rerun = try runProcess(
+                    setup.tool,
+                    ["poll", "--queue-url", queueURL, "--max-jobs", "1"],
+                    environment: environment
+                )
+                #expect(rerun.status == 0, "\(rerun.stderr)")
+                let outputs = try await Self.keys(s3, setup, under: "out/")
+                let zips = outputs.filter { $0.hasSuffix(".zip") }
+                #expect(zips.count == 1)
+                #expect(zips.first.map { !$0.hasSuffix("-1.zip") } == true)
+                let result = try await Self.json(s3, setup, "out/results/\(taskId).json")
+                #expect(result["status"] as? String == "completed")
+                #expect((result["worker"] as? [String: Any])?["attempt"] as? Int == 2)
+                #expect(
+                    try await Self.openUploads(s3, setup, under: "out/") == 0,
+                    "\(openAfterKill) upload(s) were open after the kill"
+                )
+                #expect(try await SQSPollerTests.depth(sqs, queueURL) == 0)
+            }
+        }
+    }
+
+    @Test func aPoisonMessageLandsInTheDLQAfterMaxReceiveCountWithAFailedResult() async throws {
+        guard let setup = try Self.setup("poison") else { return }
+        try await withAWSHTTPClient { http in
+            let s3 = S3Client(configuration: setup.env.configuration, httpClient: http)
+            let sqs = SQSClient(configuration: setup.env.configuration, httpClient: http)
+            try await Self.uploadStudy(s3, setup, folder: "study/", slices: 3)
+            try await setup.env.withQueue(sqs, name: "accept-poison", maxReceiveCount: 2) { queueURL, dlqURL in
+                let dlqURL = try #require(dlqURL)
+                let taskId = "accept-poison-\(UUID().uuidString.prefix(6))"
+                // The target bucket does not exist: every attempt fails the same retryable way.
+                let body: [String: Any] = [
+                    "taskId": taskId, "s3SourceUri": setup.uri("study/"),
+                    "s3TargetUri": "s3://dicom-j2k-no-such-bucket-\(LocalStack.runID)/out/",
+                ]
+                let text = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+                let id = try await sqs.sendMessage(queueURL: queueURL, body: text, logger: quietLogger)
+                let run = try runProcess(
+                    setup.tool,
+                    ["poll", "--queue-url", queueURL, "--idle-exit", "4"],
+                    environment: setup.environment(["RESULTS_URI": setup.uri("results/")])
+                )
+                #expect(run.status == 0, "\(run.stderr)")
+                let dead = try await sqs.receiveMessages(queueURL: dlqURL, waitTimeSeconds: 5, logger: quietLogger)
+                #expect(dead.map(\.messageID) == [id])
+                #expect(try await SQSPollerTests.depth(sqs, queueURL) == 0)
+                let result = try await Self.json(s3, setup, "results/\(taskId).json")
+                #expect(result["status"] as? String == "failed")
+                let error = try #require(result["error"] as? [String: Any])
+                #expect((error["message"] as? String)?.isEmpty == false)
+                #expect(error["code"] as? String == "outputFailed")
+                #expect((result["worker"] as? [String: Any])?["attempt"] as? Int == 2)
+            }
+        }
+    }
+
+    /// Peak `Threads` and `VmHWM` (KiB) of a running process, from /proc.
+    static func sample(_ pid: Int32) -> (threads: Int, rssKiB: Int)? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        func field(_ name: String) -> Int? {
+            status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+                .flatMap {
+                    Int($0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces).split(separator: " ")[0])
+                }
+        }
+        guard let threads = field("Threads"), let rss = field("VmHWM") else { return nil }
+        return (threads, rss)
+    }
+
+    @Test func tenMessagesAreProcessedOneAtATime() async throws {
+        guard let setup = try Self.setup("ten") else { return }
+        try await withAWSHTTPClient { http in
+            let s3 = S3Client(configuration: setup.env.configuration, httpClient: http)
+            let sqs = SQSClient(configuration: setup.env.configuration, httpClient: http)
+            try await Self.uploadStudy(s3, setup, folder: "study/", slices: 20, size: 256)
+            try await setup.env.withQueue(sqs, name: "accept-ten", maxReceiveCount: 3) { queueURL, _ in
+                let taskIds = (0..<10).map { "accept-ten-\($0)-\(UUID().uuidString.prefix(6))" }
+                for taskId in taskIds {
+                    try await sqs.sendMessage(
+                        queueURL: queueURL,
+                        body: Self.message(setup, taskId: taskId, source: "study/"),
+                        logger: quietLogger
+                    )
+                }
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: setup.tool)
+                process.arguments = ["poll", "--queue-url", queueURL, "--max-jobs", "10"]
+                process.environment = ProcessInfo.processInfo.environment.merging(setup.environment()) { $1 }
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                let start = ContinuousClock.now
+                try process.run()
+                var peakThreads = 0
+                var peakRSS = 0
+                while process.isRunning {
+                    if let sample = Self.sample(process.processIdentifier) {
+                        peakThreads = max(peakThreads, sample.threads)
+                        peakRSS = max(peakRSS, sample.rssKiB)
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                process.waitUntilExit()
+                let elapsed = ContinuousClock.now - start
+                #expect(process.terminationStatus == 0)
+                // For the report (not an assertion: measurements live in notes and benchmarks).
+                print(
+                    "[measure] 10 jobs × 20 slices 256×256 via poll: \(elapsed), peak threads \(peakThreads), peak RSS \(peakRSS / 1024) MiB"
+                )
+
+                let zips = try await Self.keys(s3, setup, under: "out/").filter { $0.hasSuffix(".zip") }
+                #expect(zips.count == 10)
+                // One at a time: no two jobs' processing intervals overlap.
+                var intervals: [(String, String)] = []
+                for taskId in taskIds {
+                    let result = try await Self.json(s3, setup, "out/results/\(taskId).json")
+                    #expect(result["status"] as? String == "completed")
+                    intervals.append((result["startedAt"] as? String ?? "", result["completedAt"] as? String ?? ""))
+                }
+                let sorted = intervals.sorted { $0.0 < $1.0 }
+                for (earlier, later) in zip(sorted, sorted.dropFirst()) {
+                    #expect(earlier.1 <= later.0, "jobs overlapped: \(earlier) and \(later)")
+                }
+                #expect(try await SQSPollerTests.depth(sqs, queueURL) == 0)
+            }
         }
     }
 }
