@@ -447,4 +447,52 @@ struct WorkerAcceptanceTests {
             }
         }
     }
+
+    @Test func sigtermAbandonsALongJobCleanlyAfterTheGrace() async throws {
+        guard let setup = try Self.setup("sigterm") else { return }
+        try await withAWSHTTPClient { http in
+            let s3 = S3Client(configuration: setup.env.configuration, httpClient: http)
+            let sqs = SQSClient(configuration: setup.env.configuration, httpClient: http)
+            try await Self.uploadStudy(s3, setup, folder: "study/", slices: 40, size: 512)
+            try await setup.env.withQueue(sqs, name: "accept-term", maxReceiveCount: 5) { queueURL, _ in
+                let taskId = "accept-term-\(UUID().uuidString.prefix(6))"
+                let id = try await sqs.sendMessage(
+                    queueURL: queueURL,
+                    body: Self.message(setup, taskId: taskId, source: "study/"),
+                    logger: quietLogger
+                )
+                let environment = setup.environment([
+                    "WORKER_VISIBILITY_TIMEOUT_SECONDS": "60", "WORKER_THREADS": "1",
+                    "WORKER_SHUTDOWN_GRACE_SECONDS": "1", "WORKER_RETRY_DELAY_SECONDS": "600",
+                ])
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: setup.tool)
+                process.arguments = ["poll", "--queue-url", queueURL]
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                let end = ContinuousClock.now + .seconds(120)
+                while ContinuousClock.now < end, process.isRunning {
+                    if let result = try? await Self.json(s3, setup, "out/results/\(taskId).json"),
+                        result["status"] as? String == "processing"
+                    {
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(process.isRunning, "the job finished before SIGTERM; use a larger study")
+                process.terminate()  // SIGTERM
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 0)
+                // Abandoned cleanly: no ZIP, no open upload, and the message visible again at once
+                // (not after the 60 s visibility or the 600 s retry delay).
+                #expect(try await Self.keys(s3, setup, under: "out/").filter { $0.hasSuffix(".zip") }.isEmpty)
+                #expect(try await Self.openUploads(s3, setup, under: "out/") == 0)
+                let again = try await sqs.receiveMessages(queueURL: queueURL, waitTimeSeconds: 3, logger: quietLogger)
+                #expect(again.map(\.messageID) == [id])
+                #expect(again.first?.approximateReceiveCount == 2)
+            }
+        }
+    }
 }
