@@ -88,11 +88,18 @@ package struct CompressionJobHandler: QueueMessageHandler {
         let received = Date()
         let request: JobRequest
         do {
-            request = try JobRequest.parse(body: message.body, messageId: message.messageId, configuration: configuration)
+            request = try JobRequest.parse(
+                body: message.body,
+                messageId: message.messageId,
+                configuration: configuration
+            )
         } catch {
             let taskId = JobRequest.bestEffortTaskId(body: message.body, messageId: message.messageId)
             logger[metadataKey: "taskId"] = "\(taskId)"
-            logger.warning("job message rejected", metadata: ["error.code": "\(error.code)", "field": "\(error.field ?? "")"])
+            logger.warning(
+                "job message rejected",
+                metadata: ["error.code": "\(error.code)", "field": "\(error.field ?? "")"]
+            )
             let context = JobContext(
                 taskId: taskId,
                 options: JobOptions(),
@@ -112,7 +119,12 @@ package struct CompressionJobHandler: QueueMessageHandler {
     }
 
     /// Runs a validated request (the message's, or `run --source s3://…`'s).
-    package func run(_ request: JobRequest, message: QueueMessage, received: Date = Date(), logger: Logger) async
+    package func run(
+        _ request: JobRequest,
+        message: QueueMessage,
+        received: Date = Date(),
+        logger: Logger
+    ) async
         -> Outcome
     {
         guard let resultsPrefix = configuration.resultsLocation(forTarget: request.target) else {
@@ -128,8 +140,9 @@ package struct CompressionJobHandler: QueueMessageHandler {
         )
 
         // Refusals that need no listing: the allow-list and options this build cannot honour.
-        if let bucket = [request.source.bucket, request.target.bucket].first(where: { !configuration.allows(bucket: $0) })
-        {
+        if let bucket = [request.source.bucket, request.target.bucket].first(where: {
+            !configuration.allows(bucket: $0)
+        }) {
             let field = bucket == request.source.bucket ? "s3SourceUri" : "s3TargetUri"
             return await reject(
                 context,
@@ -260,7 +273,12 @@ package struct CompressionJobHandler: QueueMessageHandler {
         }
     }
 
-    private func reject(_ context: JobContext, _ error: JobError, _ store: S3ResultStore, _ logger: Logger) async
+    private func reject(
+        _ context: JobContext,
+        _ error: JobError,
+        _ store: S3ResultStore,
+        _ logger: Logger
+    ) async
         -> Outcome
     {
         logger.warning("job refused", metadata: ["error.code": "\(error.code)", "field": "\(error.field ?? "")"])
