@@ -52,6 +52,7 @@ package struct CompressionJobHandler: QueueMessageHandler {
     ///   - environment: usually `ProcessInfo.processInfo.environment`.
     ///   - mode: `.poll` or `.lambda` (recorded in every result).
     ///   - version: the worker's version, recorded in every result.
+    ///   - metricsOutput: where the EMF lines go (default: stdout).
     ///   - body: gets the handler and an ``SQSClient`` on the same HTTP client.
     /// - Throws: ``WorkerConfigurationError`` or ``AWSClientError`` for a bad environment, or what `body` threw.
     package static func withHandler<T>(
@@ -59,6 +60,7 @@ package struct CompressionJobHandler: QueueMessageHandler {
         mode: RunMode,
         version: String,
         logger: Logger,
+        metricsOutput: @escaping @Sendable (String) -> Void = CompressionJobHandler.printLine,
         _ body: (CompressionJobHandler, SQSClient) async throws -> T
     ) async throws -> T {
         let configuration = try WorkerConfiguration(environment: environment)
@@ -67,7 +69,13 @@ package struct CompressionJobHandler: QueueMessageHandler {
             let credentials = aws.makeCredentialProvider(httpClient: http)
             let s3 = S3Client(configuration: aws, httpClient: http, credentialProvider: credentials)
             let sqs = SQSClient(configuration: aws, httpClient: http, credentialProvider: credentials)
-            let handler = CompressionJobHandler(configuration: configuration, mode: mode, s3: s3, version: version)
+            let handler = CompressionJobHandler(
+                configuration: configuration,
+                mode: mode,
+                s3: s3,
+                version: version,
+                metricsOutput: metricsOutput
+            )
             return try await body(handler, sqs)
         }
     }

@@ -153,7 +153,9 @@ package struct JobRunner<Processor: FileProcessor> {
             if failure.code == .cancelled {
                 logger.warning("job cancelled")
             } else {
-                logger.error("job failed", metadata: ["error.code": "\(failure.code)", "error": "\(failure.message)"])
+                // The message may name an object key: only at debug level.
+                logger.error("job failed", metadata: ["error.code": "\(failure.code)"])
+                logger.debug("job failure", metadata: ["error": "\(failure.message)"])
             }
         }
         logger.info(
