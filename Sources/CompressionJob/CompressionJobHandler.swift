@@ -52,6 +52,7 @@ package struct CompressionJobHandler: QueueMessageHandler {
     ///   - environment: usually `ProcessInfo.processInfo.environment`.
     ///   - mode: `.poll` or `.lambda` (recorded in every result).
     ///   - version: the worker's version, recorded in every result.
+    ///   - metricsOutput: where the EMF lines go (default: stdout).
     ///   - body: gets the handler and an ``SQSClient`` on the same HTTP client.
     /// - Throws: ``WorkerConfigurationError`` or ``AWSClientError`` for a bad environment, or what `body` threw.
     package static func withHandler<T>(
@@ -59,6 +60,7 @@ package struct CompressionJobHandler: QueueMessageHandler {
         mode: RunMode,
         version: String,
         logger: Logger,
+        metricsOutput: @escaping @Sendable (String) -> Void = CompressionJobHandler.printLine,
         _ body: (CompressionJobHandler, SQSClient) async throws -> T
     ) async throws -> T {
         let configuration = try WorkerConfiguration(environment: environment)
@@ -67,7 +69,13 @@ package struct CompressionJobHandler: QueueMessageHandler {
             let credentials = aws.makeCredentialProvider(httpClient: http)
             let s3 = S3Client(configuration: aws, httpClient: http, credentialProvider: credentials)
             let sqs = SQSClient(configuration: aws, httpClient: http, credentialProvider: credentials)
-            let handler = CompressionJobHandler(configuration: configuration, mode: mode, s3: s3, version: version)
+            let handler = CompressionJobHandler(
+                configuration: configuration,
+                mode: mode,
+                s3: s3,
+                version: version,
+                metricsOutput: metricsOutput
+            )
             return try await body(handler, sqs)
         }
     }
@@ -88,11 +96,18 @@ package struct CompressionJobHandler: QueueMessageHandler {
         let received = Date()
         let request: JobRequest
         do {
-            request = try JobRequest.parse(body: message.body, messageId: message.messageId, configuration: configuration)
+            request = try JobRequest.parse(
+                body: message.body,
+                messageId: message.messageId,
+                configuration: configuration
+            )
         } catch {
             let taskId = JobRequest.bestEffortTaskId(body: message.body, messageId: message.messageId)
             logger[metadataKey: "taskId"] = "\(taskId)"
-            logger.warning("job message rejected", metadata: ["error.code": "\(error.code)", "field": "\(error.field ?? "")"])
+            logger.warning(
+                "job message rejected",
+                metadata: ["error.code": "\(error.code)", "field": "\(error.field ?? "")"]
+            )
             let context = JobContext(
                 taskId: taskId,
                 options: JobOptions(),
@@ -112,7 +127,12 @@ package struct CompressionJobHandler: QueueMessageHandler {
     }
 
     /// Runs a validated request (the message's, or `run --source s3://…`'s).
-    package func run(_ request: JobRequest, message: QueueMessage, received: Date = Date(), logger: Logger) async
+    package func run(
+        _ request: JobRequest,
+        message: QueueMessage,
+        received: Date = Date(),
+        logger: Logger
+    ) async
         -> Outcome
     {
         guard let resultsPrefix = configuration.resultsLocation(forTarget: request.target) else {
@@ -128,8 +148,9 @@ package struct CompressionJobHandler: QueueMessageHandler {
         )
 
         // Refusals that need no listing: the allow-list and options this build cannot honour.
-        if let bucket = [request.source.bucket, request.target.bucket].first(where: { !configuration.allows(bucket: $0) })
-        {
+        if let bucket = [request.source.bucket, request.target.bucket].first(where: {
+            !configuration.allows(bucket: $0)
+        }) {
             let field = bucket == request.source.bucket ? "s3SourceUri" : "s3TargetUri"
             return await reject(
                 context,
@@ -260,7 +281,12 @@ package struct CompressionJobHandler: QueueMessageHandler {
         }
     }
 
-    private func reject(_ context: JobContext, _ error: JobError, _ store: S3ResultStore, _ logger: Logger) async
+    private func reject(
+        _ context: JobContext,
+        _ error: JobError,
+        _ store: S3ResultStore,
+        _ logger: Logger
+    ) async
         -> Outcome
     {
         logger.warning("job refused", metadata: ["error.code": "\(error.code)", "field": "\(error.field ?? "")"])

@@ -51,7 +51,11 @@ package struct CompressionPipeline<Processor: FileProcessor> {
         pool.start()
         defer { pool.shutdownGracefully { _ in } }
 
-        let checked = Self.qualityCheckIndices(count: objects.count, mode: configuration.qualityCheck)
+        // The sample is taken over the files that are read (not folder placeholders or problems).
+        let readable = objects.indices.filter { objects[$0].problem == nil && !objects[$0].key.hasSuffix("/") }
+        let checked = Set(
+            Self.qualityCheckIndices(count: readable.count, mode: configuration.qualityCheck).map { readable[$0] }
+        )
         let timestamp = ZIPTimestamp(secondsSince1970: Int64(configuration.entryTimestamp.timeIntervalSince1970))
         var namer = ZIPEntryNamer()
         var report = PipelineReport()
@@ -77,7 +81,13 @@ package struct CompressionPipeline<Processor: FileProcessor> {
             switch item.content {
             case .placeholder:
                 report.add(
-                    FileOutcome(key: item.object.key, status: .skipped, inputBytes: 0, outputBytes: 0, error: "folder placeholder")
+                    FileOutcome(
+                        key: item.object.key,
+                        status: .skipped,
+                        inputBytes: 0,
+                        outputBytes: 0,
+                        error: "folder placeholder"
+                    )
                 )
                 return
             case .problem(let problem):

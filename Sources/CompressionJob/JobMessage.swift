@@ -75,14 +75,8 @@ package struct JobRequest: Sendable, Equatable {
         guard isValidTaskId(taskId) else {
             throw JobError(.invalidMessage, "must be 1 to 128 of A-Z a-z 0-9 . _ -", field: "taskId")
         }
-        let source = try fields.s3URI("s3SourceUri") ?? configuration.defaultSourceURI
-        guard let source else {
-            throw JobError(.invalidMessage, "missing, and DEFAULT_SOURCE_URI is not set", field: "s3SourceUri")
-        }
-        let target = try fields.s3URI("s3TargetUri") ?? configuration.defaultTargetURI
-        guard let target else {
-            throw JobError(.invalidMessage, "missing, and DEFAULT_TARGET_URI is not set", field: "s3TargetUri")
-        }
+        let source = try fields.s3URI("s3SourceUri")
+        let target = try fields.s3URI("s3TargetUri")
 
         var options = JobOptions()
         let rate = try fields.number("compressionRate")
@@ -141,10 +135,19 @@ package struct JobRequest: Sendable, Equatable {
             options.maxError = Int(maxError)
         }
         // The quality targets replace the rate: asking for two of them is a mistake, not a choice.
-        let targets = [rate.map { _ in "compressionRate" }, options.targetPSNR.map { _ in "targetPSNR" },
-            options.maxError.map { _ in "maxError" }].compactMap { $0 }
+        let targets = [
+            rate.map { _ in "compressionRate" }, options.targetPSNR.map { _ in "targetPSNR" },
+            options.maxError.map { _ in "maxError" },
+        ].compactMap { $0 }
         if targets.count > 1 {
             throw JobError(.invalidMessage, "excludes \(targets[0])", field: targets[1])
+        }
+        // Missing URIs last, so a wrong value elsewhere is reported first.
+        guard let source = source ?? configuration.defaultSourceURI else {
+            throw JobError(.invalidMessage, "missing, and DEFAULT_SOURCE_URI is not set", field: "s3SourceUri")
+        }
+        guard let target = target ?? configuration.defaultTargetURI else {
+            throw JobError(.invalidMessage, "missing, and DEFAULT_TARGET_URI is not set", field: "s3TargetUri")
         }
         return JobRequest(taskId: taskId, source: source, target: target, options: options)
     }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The result JSON of DESIGN.md §4: one object per task, rewritten as the task moves from
+/// The result JSON (docs/contracts.md, "The result JSON"): one object per task, rewritten as the task moves from
 /// `queued` to `processing` to `completed` or `failed`. Numbers are numbers (bytes, seconds);
 /// ``CompressionStats/display`` repeats the headline figures as text, as the original API did.
 public struct JobResult: Codable, Sendable, Equatable {

@@ -67,7 +67,10 @@ package struct JobLimits: Sendable, Equatable {
             total = total.addingReportingOverflow(object.size).overflow ? .max : total + object.size
             if object.size > maxFileBytes {
                 oversized += 1
-                logger.debug("input over MAX_FILE_BYTES", metadata: ["key": "\(object.key)", "bytes": "\(object.size)"])
+                logger.debug(
+                    "input over MAX_FILE_BYTES",
+                    metadata: ["key": "\(object.key)", "bytes": "\(object.size)"]
+                )
             }
         }
         guard total <= maxJobBytes else {
@@ -126,7 +129,11 @@ package struct JobRunner<Processor: FileProcessor> {
                 try await pipeline.run(objects: objects, into: ZIPStreamWriter(sink: sink), clock: clock)
             }
         } catch {
-            failure = JobError.wrapping(error, as: .outputFailed)
+            // A cancelled task's requests fail with transport errors too: report the cause.
+            failure =
+                Task.isCancelled
+                ? JobError(.cancelled, "the job was cancelled before it finished")
+                : JobError.wrapping(error, as: .outputFailed)
         }
         let usage = sampler.stop()
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
@@ -134,13 +141,21 @@ package struct JobRunner<Processor: FileProcessor> {
         result.completedAt = result.timestamp
         result.error = failure
         if let report {
-            result.record(report, usage: usage, clock: clock, processingTime: elapsed, queueWaitTime: context.queueWaitTime)
+            result.record(
+                report,
+                usage: usage,
+                clock: clock,
+                processingTime: elapsed,
+                queueWaitTime: context.queueWaitTime
+            )
         }
         if let failure {
             if failure.code == .cancelled {
                 logger.warning("job cancelled")
             } else {
-                logger.error("job failed", metadata: ["error.code": "\(failure.code)", "error": "\(failure.message)"])
+                // The message may name an object key: only at debug level.
+                logger.error("job failed", metadata: ["error.code": "\(failure.code)"])
+                logger.debug("job failure", metadata: ["error": "\(failure.message)"])
             }
         }
         logger.info(

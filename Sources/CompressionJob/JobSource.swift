@@ -60,7 +60,8 @@ extension [SourceObject] {
     }
 }
 
-/// Every object under an S3 prefix. Keys ending in `/` (console "folders") are not inputs.
+/// Every object under an S3 prefix. Keys ending in `/` (console "folders") are listed and then
+/// reported as `skipped`; the prefix's own placeholder object is not under it and is left out.
 package struct S3PrefixSource: JobSource {
     package let s3: S3Client
     package let uri: S3URI
@@ -82,7 +83,7 @@ package struct S3PrefixSource: JobSource {
         do {
             for try await object in s3.listObjects(bucket: uri.bucket, prefix: uri.key, logger: logger) {
                 let relative = String(object.key.dropFirst(uri.key.count))
-                guard !relative.isEmpty, !relative.hasSuffix("/") else { continue }
+                guard !relative.isEmpty else { continue }
                 objects.append(SourceObject(key: relative, size: Int(clamping: object.size)))
             }
         } catch {

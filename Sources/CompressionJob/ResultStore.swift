@@ -119,7 +119,10 @@ package struct LocalResultStore: ResultStore {
     package func loadAll() async throws(JobError) -> [JobResult] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
-            try? JobResult.makeDecoder().decode(JobResult.self, from: Data(contentsOf: folder.appendingPathComponent(name)))
+            try? JobResult.makeDecoder().decode(
+                JobResult.self,
+                from: Data(contentsOf: folder.appendingPathComponent(name))
+            )
         }
     }
 }

@@ -12,7 +12,10 @@ package struct TranscodingProcessor: FileProcessor {
         let mode: TranscoderOptions.Mode = options.isLossless ? .lossless : .lossy(ratio: options.compressionRate)
         let library = options.compressionLibrary
         guard let plain = library.makeTranscoder(options: TranscoderOptions(mode: mode), logger: logger),
-            let checked = library.makeTranscoder(options: TranscoderOptions(mode: mode, qualityCheck: true), logger: logger)
+            let checked = library.makeTranscoder(
+                options: TranscoderOptions(mode: mode, qualityCheck: true),
+                logger: logger
+            )
         else {
             throw JobError(
                 .notAvailable,

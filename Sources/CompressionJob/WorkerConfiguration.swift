@@ -95,7 +95,9 @@ public struct WorkerConfiguration: Sendable, Equatable {
         defaultTargetURI = try uri("DEFAULT_TARGET_URI")
         resultsURI = try uri("RESULTS_URI")
         if let text = value("ALLOWED_BUCKETS") {
-            let buckets = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let buckets = text.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard buckets.allSatisfy({ !$0.isEmpty && !$0.contains("/") }) else {
                 throw WorkerConfigurationError(
                     variable: "ALLOWED_BUCKETS",

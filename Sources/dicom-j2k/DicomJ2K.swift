@@ -12,6 +12,10 @@ struct DicomJ2K: AsyncParsableCommand {
         subcommands: [
             // Each verb lives in its own file under Commands/.
             RunCommand.self,
+            EnqueueCommand.self,
+            StatusCommand.self,
+            ResultsCommand.self,
+            QueueCommand.self,
             TranscodeCommand.self,
             SampleStudyCommand.self,
             BenchCommand.self,

@@ -37,7 +37,10 @@ import Testing
             try Data([7]).write(to: root.appendingPathComponent("locked/secret.dcm"))
             try Data([1]).write(to: root.appendingPathComponent("sub/a.dcm"))
             try Data([5]).write(to: folder.appendingPathComponent("outside.dcm"))
-            try fm.createSymbolicLink(atPath: root.appendingPathComponent("broken.dcm").path, withDestinationPath: "nope")
+            try fm.createSymbolicLink(
+                atPath: root.appendingPathComponent("broken.dcm").path,
+                withDestinationPath: "nope"
+            )
             try fm.createSymbolicLink(
                 atPath: root.appendingPathComponent("escape.dcm").path,
                 withDestinationPath: "../outside.dcm"
@@ -45,7 +48,10 @@ import Testing
             try fm.createSymbolicLink(atPath: root.appendingPathComponent("dirlink").path, withDestinationPath: "sub")
             try fm.setAttributes([.posixPermissions: 0o000], ofItemAtPath: root.appendingPathComponent("locked").path)
             defer {
-                try? fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.appendingPathComponent("locked").path)
+                try? fm.setAttributes(
+                    [.posixPermissions: 0o755],
+                    ofItemAtPath: root.appendingPathComponent("locked").path
+                )
             }
             // As root every folder is readable; the unreadable-folder case then cannot be made.
             let canLock = (try? fm.contentsOfDirectory(atPath: root.appendingPathComponent("locked").path)) == nil

@@ -26,7 +26,9 @@ import Testing
         #expect(directive["Dimensions"] as? [[String]] == [["library", "outcome"]])
         let metrics = try #require(directive["Metrics"] as? [[String: String]])
         // The infinite PSNR is left out of both the directive and the values.
-        #expect(metrics == [["Name": "ProcessingTime", "Unit": "Seconds"], ["Name": "OriginalBytes", "Unit": "Bytes"]])
+        #expect(
+            metrics == [["Name": "ProcessingTime", "Unit": "Seconds"], ["Name": "OriginalBytes", "Unit": "Bytes"]]
+        )
         #expect(object["PSNRMin"] == nil)
         #expect((object["ProcessingTime"] as? NSNumber)?.doubleValue == 12.5)
         #expect((object["OriginalBytes"] as? NSNumber)?.intValue == 1_048_576)

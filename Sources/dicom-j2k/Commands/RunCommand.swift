@@ -156,7 +156,9 @@ struct RunCommand: AsyncParsableCommand {
             environment: environment,
             mode: .local,
             version: DicomJ2KVersion.string,
-            logger: logger
+            logger: logger,
+            // stdout carries the result JSON here; the metrics line goes to stderr.
+            metricsOutput: { printToStandardError($0) }
         ) { handler, _ in
             let message = QueueMessage(messageId: "run-\(UUID().uuidString.lowercased())", body: json)
             let task = Task { await handler.process(message, logger: logger) }
