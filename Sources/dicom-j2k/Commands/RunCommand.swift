@@ -152,13 +152,14 @@ struct RunCommand: AsyncParsableCommand {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
         var environment = ProcessInfo.processInfo.environment
         environment["WORKER_THREADS"] = String(threads)
+        // stdout carries the result JSON here; the metrics line goes to stderr.
+        let metricsToStandardError: @Sendable (String) -> Void = { printToStandardError($0) }
         let outcome = try await CompressionJobHandler.withHandler(
             environment: environment,
             mode: .local,
             version: DicomJ2KVersion.string,
             logger: logger,
-            // stdout carries the result JSON here; the metrics line goes to stderr.
-            metricsOutput: { printToStandardError($0) }
+            metricsOutput: metricsToStandardError
         ) { handler, _ in
             let message = QueueMessage(messageId: "run-\(UUID().uuidString.lowercased())", body: json)
             let task = Task { await handler.process(message, logger: logger) }
