@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOPosix
+import Transcoder
 import ZIPStream
 
 /// The streaming heart of a job: inputs are read and transcoded concurrently on a bounded pool of
@@ -50,7 +51,11 @@ package struct CompressionPipeline<Processor: FileProcessor> {
         pool.start()
         defer { pool.shutdownGracefully { _ in } }
 
-        let checked = Self.qualityCheckIndices(count: objects.count, mode: configuration.qualityCheck)
+        // The sample is taken over the files that are read (not folder placeholders or problems).
+        let readable = objects.indices.filter { objects[$0].problem == nil && !objects[$0].key.hasSuffix("/") }
+        let checked = Set(
+            Self.qualityCheckIndices(count: readable.count, mode: configuration.qualityCheck).map { readable[$0] }
+        )
         let timestamp = ZIPTimestamp(secondsSince1970: Int64(configuration.entryTimestamp.timeIntervalSince1970))
         var namer = ZIPEntryNamer()
         var report = PipelineReport()
@@ -58,8 +63,9 @@ package struct CompressionPipeline<Processor: FileProcessor> {
         let processor = processor
 
         try await orderedConcurrentMap(Array(objects.enumerated()), window: configuration.window) { index, object in
+            if let problem = object.problem { return ProcessedItem(object: object, content: .problem(problem)) }
             // S3 "folder" placeholders are not files: nothing to read or archive.
-            if object.key.hasSuffix("/") { return ProcessedItem(object: object, input: [], result: nil) }
+            if object.key.hasSuffix("/") { return ProcessedItem(object: object, content: .placeholder) }
             // Neither reading nor the thread pool watches for cancellation, so check between steps:
             // a cancelled job stops after the files already being encoded.
             try Task.checkCancellation()
@@ -68,9 +74,12 @@ package struct CompressionPipeline<Processor: FileProcessor> {
             let result = try await clock.measure(.compression) {
                 try await pool.runIfActive { processor.process(input, checkQuality: checked.contains(index)) }
             }
-            return ProcessedItem(object: object, input: input, result: result)
+            return ProcessedItem(object: object, content: .processed(input, result))
         } consume: { _, item in
-            guard let result = item.result else {
+            let input: [UInt8]
+            let result: FileResult
+            switch item.content {
+            case .placeholder:
                 report.add(
                     FileOutcome(
                         key: item.object.key,
@@ -81,15 +90,30 @@ package struct CompressionPipeline<Processor: FileProcessor> {
                     )
                 )
                 return
+            case .problem(let problem):
+                logger.warning("source entry cannot be read", metadata: ["error.code": "\(problem.code)"])
+                logger.debug("unreadable source entry", metadata: ["key": "\(item.object.key)"])
+                report.add(
+                    FileOutcome(
+                        key: item.object.key,
+                        status: .failed,
+                        inputBytes: 0,
+                        outputBytes: 0,
+                        error: problem.message,
+                        errorCode: problem.code
+                    )
+                )
+                return
+            case .processed(let bytes, let processed):
+                (input, result) = (bytes, processed)
             }
             if case .failed(let error) = result {
-                logger.warning(
-                    "file failed; copied unchanged",
-                    metadata: ["key": "\(item.object.key)", "error": "\(error)"]
-                )
+                // The key may carry a patient's name: only at debug level.
+                logger.warning("file failed; copied unchanged", metadata: ["error.code": "\(error.shortDescription)"])
+                logger.debug("failed file", metadata: ["key": "\(item.object.key)", "error": "\(error)"])
             }
             if case .compressed(let file) = result { report.addPixels(file) }
-            let (data, outcome) = Self.archiveEntry(item.object.key, input: item.input, result: result)
+            let (data, outcome) = Self.archiveEntry(item.object.key, input: input, result: result)
             let entryName = namer.entryName(for: item.object.key)
             try await clock.measure(.upload) {
                 try await zip.addEntry(named: entryName, data: data, modified: timestamp)
@@ -108,11 +132,11 @@ package struct CompressionPipeline<Processor: FileProcessor> {
                 key: key,
                 status: .compressed,
                 inputBytes: input.count,
-                outputBytes: file.output.count,
+                outputBytes: file.bytes.count,
                 pixelDataRatio: file.codestreamBytes > 0 ? Double(file.pixelBytes) / Double(file.codestreamBytes) : nil,
                 psnr: file.quality.flatMap { $0.psnr.isFinite ? $0.psnr : nil }
             )
-            return (file.output, outcome)
+            return (file.bytes, outcome)
         case .copied(let reason):
             return (
                 input,
@@ -121,7 +145,14 @@ package struct CompressionPipeline<Processor: FileProcessor> {
         case .failed(let error):
             return (
                 input,
-                FileOutcome(key: key, status: .failed, inputBytes: input.count, outputBytes: input.count, error: error)
+                FileOutcome(
+                    key: key,
+                    status: .failed,
+                    inputBytes: input.count,
+                    outputBytes: input.count,
+                    error: error.description,
+                    errorCode: error.shortDescription
+                )
             )
         }
     }
@@ -138,10 +169,16 @@ package struct CompressionPipeline<Processor: FileProcessor> {
 }
 
 private struct ProcessedItem: Sendable {
+    enum Content: Sendable {
+        /// An S3 folder placeholder: reported as skipped.
+        case placeholder
+        /// A source entry that cannot be read: reported as failed, nothing archived.
+        case problem(SourceProblem)
+        /// The input and what became of it.
+        case processed([UInt8], FileResult)
+    }
     var object: SourceObject
-    var input: [UInt8]
-    /// `nil` for skipped objects.
-    var result: FileResult?
+    var content: Content
 }
 
 /// What the pipeline did, file by file and in total.
@@ -151,7 +188,7 @@ package struct PipelineReport: Sendable {
     package var compressedSize = 0
     package var pixelBytes = 0
     package var codestreamBytes = 0
-    package var qualities: [FileQuality] = []
+    package var qualities: [TranscodeQuality] = []
     package var archive: ZIPArchiveSummary?
 
     mutating func add(_ outcome: FileOutcome) {
@@ -160,7 +197,7 @@ package struct PipelineReport: Sendable {
         compressedSize += outcome.outputBytes
     }
 
-    mutating func addPixels(_ file: CompressedFile) {
+    mutating func addPixels(_ file: TranscodedFile) {
         pixelBytes += file.pixelBytes
         codestreamBytes += file.codestreamBytes
         if let quality = file.quality { qualities.append(quality) }

@@ -9,13 +9,13 @@ package final class FileZIPSink: ZIPStreamSink {
     /// Creates (or truncates) the file at `url`.
     package init(url: URL) throws {
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw JobOutputError(description: "cannot create \(url.path)")
+            throw JobError(.outputFailed, "cannot create \(url.path)")
         }
         handle = try FileHandle(forWritingTo: url)
     }
 
     package func write(_ bytes: [UInt8]) async throws {
-        guard let handle else { throw JobOutputError(description: "write after close") }
+        guard let handle else { throw JobError(.outputFailed, "write after close") }
         try handle.write(contentsOf: bytes)
     }
 
@@ -28,9 +28,4 @@ package final class FileZIPSink: ZIPStreamSink {
     }
 
     deinit { try? handle?.close() }
-}
-
-/// Why a job's output could not be written.
-package struct JobOutputError: Error, CustomStringConvertible {
-    package var description: String
 }

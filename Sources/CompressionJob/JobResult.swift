@@ -1,6 +1,6 @@
 import Foundation
 
-/// The result JSON of DESIGN.md §4: one object per task, rewritten as the task moves from
+/// The result JSON (docs/contracts.md, "The result JSON"): one object per task, rewritten as the task moves from
 /// `queued` to `processing` to `completed` or `failed`. Numbers are numbers (bytes, seconds);
 /// ``CompressionStats/display`` repeats the headline figures as text, as the original API did.
 public struct JobResult: Codable, Sendable, Equatable {
@@ -187,6 +187,8 @@ public struct FileOutcome: Codable, Sendable, Equatable {
     public var psnr: Double?
     /// Why the file was copied, skipped or failed.
     public var error: String?
+    /// The transcoder's error code (`TranscoderError.shortDescription`, e.g. `unreadableDICOM`) for failed files.
+    public var errorCode: String?
 
     public init(
         key: String,
@@ -195,7 +197,8 @@ public struct FileOutcome: Codable, Sendable, Equatable {
         outputBytes: Int,
         pixelDataRatio: Double? = nil,
         psnr: Double? = nil,
-        error: String? = nil
+        error: String? = nil,
+        errorCode: String? = nil
     ) {
         self.key = key
         self.status = status
@@ -205,31 +208,30 @@ public struct FileOutcome: Codable, Sendable, Equatable {
         self.pixelDataRatio = pixelDataRatio
         self.psnr = psnr
         self.error = error
+        self.errorCode = errorCode
     }
 }
 
-/// Why a job failed: a stable code (also an EMF dimension) and a human message.
-public struct JobError: Codable, Sendable, Equatable {
-    public var code: String
-    public var message: String
-
-    public init(code: String, message: String) {
-        self.code = code
-        self.message = message
-    }
+/// How the worker was started.
+public enum RunMode: String, Codable, Sendable, CaseIterable {
+    /// `dicom-j2k run`: one job, no queue.
+    case local
+    /// `dicom-j2k poll`: the SQS long-poller.
+    case poll
+    /// `dicom-j2k lambda`: the Lambda Runtime API loop.
+    case lambda
 }
 
 /// Which worker produced the result.
 public struct WorkerInfo: Codable, Sendable, Equatable {
     public var version: String
     public var openjpegVersion: String
-    /// `lambda`, `poll` or `local`.
-    public var mode: String
+    public var mode: RunMode
     public var host: String
     /// The delivery attempt (SQS ApproximateReceiveCount; 1 for local runs).
     public var attempt: Int
 
-    public init(version: String, openjpegVersion: String, mode: String, host: String, attempt: Int) {
+    public init(version: String, openjpegVersion: String, mode: RunMode, host: String, attempt: Int) {
         self.version = version
         self.openjpegVersion = openjpegVersion
         self.mode = mode

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The ZIP naming rules of DESIGN.md §3.
+/// The ZIP naming rules (docs/contracts.md, "Output naming and overwrite").
 public enum OutputNaming {
     /// The ZIP file name for a job: `outputFilename` when given (`.zip` appended if missing), else
     /// `{folder}-rate{compressionRate}-{YYYYMMDD-HHMMSS}.zip` with the job's start time in UTC.
@@ -67,4 +67,9 @@ public enum OutputNaming {
         }
         return fileName + "-\(n)"
     }
+}
+
+extension OutputNaming {
+    /// The highest `-N` tried before a job gives up finding a free name.
+    public static let maximumNumber = 1_000
 }

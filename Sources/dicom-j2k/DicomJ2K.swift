@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import LambdaRuntime
 
 /// The `dicom-j2k` command-line tool: the worker's run modes, the local job and debug verbs.
 @main
@@ -10,14 +12,30 @@ struct DicomJ2K: AsyncParsableCommand {
         subcommands: [
             // Each verb lives in its own file under Commands/.
             RunCommand.self,
+            EnqueueCommand.self,
+            StatusCommand.self,
+            ResultsCommand.self,
+            QueueCommand.self,
             TranscodeCommand.self,
             SampleStudyCommand.self,
             BenchCommand.self,
             DumpCommand.self,
             S3Command.self,
             SQSCommand.self,
+            PollCommand.self,
+            LambdaCommand.self,
         ]
     )
+
+    /// No verb: the container's entrypoint. Lambda mode where Lambda set `AWS_LAMBDA_RUNTIME_API`,
+    /// else the SQS poller.
+    func run() async throws {
+        if ProcessInfo.processInfo.environment[LambdaRuntime.runtimeAPIVariable]?.isEmpty == false {
+            try await LambdaCommand.parse([]).run()
+        } else {
+            try await PollCommand.parse([]).run()
+        }
+    }
 }
 
 enum DicomJ2KVersion {

@@ -48,7 +48,7 @@ import Testing
             timestamp: Date(timeIntervalSince1970: 0),
             s3SourceUri: "s3://b/p/",
             options: JobOptions(),
-            worker: WorkerInfo(version: "0.1.0", openjpegVersion: "2.5.0", mode: "local", host: "h", attempt: 1)
+            worker: WorkerInfo(version: "0.1.0", openjpegVersion: "2.5.0", mode: .local, host: "h", attempt: 1)
         )
         result.compressionStats = stats
         result.files = [FileOutcome(key: "a.dcm", status: .compressed, inputBytes: 900, outputBytes: 100, psnr: 50)]

@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import TestSupport
 import Testing
+import Transcoder
 
 @testable import CompressionJob
 
@@ -16,10 +17,13 @@ private final class ScriptedProcessor: FileProcessor {
         switch input.first {
         case UInt8(ascii: "D"):
             // "Compressed": a quarter of the size, pixel data twice the input.
-            let quality = checkQuality ? FileQuality(psnr: 50 + Double(input.count % 7), rmse: 2, maxAbsError: 9) : nil
+            let quality =
+                checkQuality
+                ? TranscodeQuality(psnr: 50 + Double(input.count % 7), rmse: 2, maxAbsError: 9, sampleCount: 1) : nil
             return .compressed(
-                CompressedFile(
-                    output: Array(input.prefix(max(1, input.count / 4))),
+                TranscodedFile(
+                    bytes: Array(input.prefix(max(1, input.count / 4))),
+                    frames: 1,
                     pixelBytes: input.count * 2,
                     codestreamBytes: input.count / 8,
                     quality: quality
@@ -28,13 +32,13 @@ private final class ScriptedProcessor: FileProcessor {
         case UInt8(ascii: "C"):
             return .copied(reason: "not DICOM")
         default:
-            return .failed(error: "boom")
+            return .failed(.encodingFailed)
         }
     }
 }
 
 private let logger = Logger(label: "LocalJobTests", factory: { _ in SwiftLogNoOpLogHandler() })
-private let worker = WorkerInfo(version: "test", openjpegVersion: "2.5.0", mode: "local", host: "test", attempt: 1)
+private let worker = WorkerInfo(version: "test", openjpegVersion: "2.5.0", mode: .local, host: "test", attempt: 1)
 
 @Suite struct LocalJobTests {
     @Test func everyInputEndsUpInTheZipInKeyOrderAndIsReported() async throws {
@@ -71,7 +75,8 @@ private let worker = WorkerInfo(version: "test", openjpegVersion: "2.5.0", mode:
             #expect(result.files.map(\.key) == files.map(\.0))
             #expect(result.files.map(\.status) == [.compressed, .copied, .failed, .compressed, .compressed])
             #expect(result.files[1].error == "not DICOM")
-            #expect(result.files[2].error == "boom")
+            #expect(result.files[2].errorCode == "encodingFailed")
+            #expect(result.files[2].error?.contains("encodingFailed") == true)
             #expect(result.files[0].outputBytes == 1000)
             #expect(result.files[0].ratio == 4)
             #expect(result.files[0].pixelDataRatio == Double(2 * 4000) / Double(500))
@@ -135,7 +140,7 @@ private let worker = WorkerInfo(version: "test", openjpegVersion: "2.5.0", mode:
             let result = await job.run(processor: ScriptedProcessor(), logger: logger)
             #expect(result.status == .failed)
             #expect(!result.success)
-            #expect(result.error?.code == "sourceUnavailable")
+            #expect(result.error?.code == .sourceUnavailable)
             #expect(result.error?.message.contains("nope") == true)
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             #expect(leftovers.isEmpty)
@@ -186,7 +191,7 @@ private final class SlowProcessor: FileProcessor {
             task.cancel()
             let result = await task.value
             #expect(result.status == .failed)
-            #expect(result.error?.code == "cancelled")
+            #expect(result.error?.code == .cancelled)
             // Cancellation stops the job after the files in flight: far fewer than the 200 inputs.
             #expect(processor.calls.withLock { $0 } < 100)
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)

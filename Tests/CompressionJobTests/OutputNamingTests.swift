@@ -7,7 +7,7 @@ import Testing
     static let tenThirty = Date(timeIntervalSince1970: 1_737_369_000)  // 2025-01-20 10:30:00 UTC
     static let fourteenFifteen = Date(timeIntervalSince1970: 1_737_382_530)  // 2025-01-20 14:15:30 UTC
 
-    /// The acceptance cases of DESIGN.md §3, with the prefix as it appears in the S3 URI.
+    /// The acceptance cases of docs/contracts.md (naming), with the prefix as it appears in the S3 URI.
     @Test(arguments: [
         ("download/JPEG2000/", 100.0, tenThirty, "JPEG2000-rate100-20250120-103000.zip"),
         ("download/ct-study/", 50.0, fourteenFifteen, "ct-study-rate50-20250120-141530.zip"),

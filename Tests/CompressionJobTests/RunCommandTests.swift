@@ -147,7 +147,7 @@ import Testing
             #expect(run.status == 1)
             let result = try JobResult.makeDecoder().decode(JobResult.self, from: Data(run.stdout.utf8))
             #expect(result.status == .failed)
-            #expect(result.error?.code == "sourceUnavailable")
+            #expect(result.error?.code == .sourceUnavailable)
             #expect(run.stderr.contains("failed"))
         }
     }

@@ -16,14 +16,6 @@ struct TranscodeCommand: ParsableCommand {
             """
     )
 
-    /// Which encoder does the work.
-    enum Library: String, ExpressibleByArgument, CaseIterable {
-        case openjpeg
-        case gdcmconv
-        /// Accepted as an alias of `openjpeg` (both are in-process OpenJPEG encoders; DESIGN.md §2).
-        case dcmjsCodecs = "dcmjs-codecs"
-    }
-
     @Argument(help: "The DICOM file to read.")
     var input: String
 
@@ -37,7 +29,7 @@ struct TranscodeCommand: ParsableCommand {
     var lossless = false
 
     @Option(help: "openjpeg (in process) or gdcmconv (external process).")
-    var library: Library = .openjpeg
+    var library: TranscoderLibrary = .openjpeg
 
     @Flag(inversion: .prefixedNo, help: "Decode the output again and report PSNR and maximum error.")
     var qualityCheck = true
@@ -76,17 +68,11 @@ struct TranscodeCommand: ParsableCommand {
             throw ValidationError("cannot read \(input): \(error.localizedDescription)")
         }
         let started = DispatchTime.now()
-        let result: Result<TranscodeOutcome, TranscoderError>
-        switch library {
-        case .openjpeg, .dcmjsCodecs:
-            result = Result { () throws(TranscoderError) in
-                try Transcoder(options: options, logger: logger).transcode(inputBytes)
-            }
-        case .gdcmconv:
-            guard let transcoder = GDCMTranscoder(options: options, logger: logger) else {
-                throw ValidationError("gdcmconv is not installed (Debian: apt-get install libgdcm-tools)")
-            }
-            result = Result { () throws(TranscoderError) in try transcoder.transcode(inputBytes) }
+        guard let transcoder = library.makeTranscoder(options: options, logger: logger) else {
+            throw ValidationError("\(library.rawValue) is not installed (Debian: apt-get install libgdcm-tools)")
+        }
+        let result = Result<TranscodeOutcome, TranscoderError> { () throws(TranscoderError) in
+            try transcoder.transcode(inputBytes)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
 
