@@ -31,6 +31,8 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // pipe2 and posix_spawn's closefrom, which Swift's Glibc module does not import.
+        .target(name: "CSpawn"),
 
         // Layer 1: pure building blocks, no I/O of their own.
         .target(
@@ -71,7 +73,7 @@ let package = Package(
         .target(
             name: "Transcoder",
             dependencies: [
-                "DICOM", "JPEG2000",
+                "DICOM", "JPEG2000", "CSpawn",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
