@@ -136,7 +136,9 @@ let package = Package(
         .testTarget(name: "ResourceMonitorTests", dependencies: ["ResourceMonitor"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CompressionJobTests",
-            dependencies: ["CompressionJob", "SampleStudy", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CompressionJob", "SampleStudy", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -83,12 +83,27 @@ struct HardeningFaultTests {
 
     /// The classification of errors the HTTP stack throws, one class per row of docs/aws.md.
     @Test func transportErrorsAreClassifiedPerTheTable() {
-        #expect(classifyForRetry(AWSClientError.wrapping(IOError(errnoCode: ECONNRESET, reason: "read"), operation: "x")) == .transient)
-        #expect(classifyForRetry(AWSClientError.wrapping(IOError(errnoCode: EPIPE, reason: "write"), operation: "x")) == .transient)
-        #expect(classifyForRetry(AWSClientError.wrapping(IOError(errnoCode: EACCES, reason: "open"), operation: "x")) == .final)
+        #expect(
+            classifyForRetry(AWSClientError.wrapping(IOError(errnoCode: ECONNRESET, reason: "read"), operation: "x"))
+                == .transient
+        )
+        #expect(
+            classifyForRetry(AWSClientError.wrapping(IOError(errnoCode: EPIPE, reason: "write"), operation: "x"))
+                == .transient
+        )
+        #expect(
+            classifyForRetry(AWSClientError.wrapping(IOError(errnoCode: EACCES, reason: "open"), operation: "x"))
+                == .final
+        )
         #expect(classifyForRetry(AWSClientError.wrapping(HTTPClientError.readTimeout, operation: "x")) == .timeout)
-        #expect(classifyForRetry(AWSClientError.wrapping(HTTPClientError.remoteConnectionClosed, operation: "x")) == .transient)
-        #expect(classifyForRetry(AWSClientError.wrapping(ChannelError.connectTimeout(.seconds(1)), operation: "x")) == .timeout)
+        #expect(
+            classifyForRetry(AWSClientError.wrapping(HTTPClientError.remoteConnectionClosed, operation: "x"))
+                == .transient
+        )
+        #expect(
+            classifyForRetry(AWSClientError.wrapping(ChannelError.connectTimeout(.seconds(1)), operation: "x"))
+                == .timeout
+        )
         let badURL = AWSClientError.wrapping(HTTPClientError.invalidURL, operation: "x") as? AWSClientError
         #expect(badURL?.code == .configuration)
         #expect(badURL?.retryDisposition == .final)

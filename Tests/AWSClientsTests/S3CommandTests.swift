@@ -57,8 +57,18 @@ struct LocalStackS3CommandTests {
         let prefix = "\(env.runID)/s3cp-\(UUID().uuidString.prefix(8))/"
         try await withAWSHTTPClient { http in
             let s3 = S3Client(configuration: env.configuration, httpClient: http)
-            try await s3.putObject(bucket: env.bucket, key: prefix + "IM1.dcm", body: ByteBuffer(string: "new"), logger: quietLogger)
-            try await s3.putObject(bucket: env.bucket, key: prefix + "sub", body: ByteBuffer(string: "x"), logger: quietLogger)
+            try await s3.putObject(
+                bucket: env.bucket,
+                key: prefix + "IM1.dcm",
+                body: ByteBuffer(string: "new"),
+                logger: quietLogger
+            )
+            try await s3.putObject(
+                bucket: env.bucket,
+                key: prefix + "sub",
+                body: ByteBuffer(string: "x"),
+                logger: quietLogger
+            )
         }
         try withTemporaryDirectory { folder in
             let manager = FileManager.default

@@ -25,7 +25,8 @@ import Testing
         arguments: samples
     )
     func gdcmAndDicom3toolsReadOurOutput(name: String) throws {
-        let gdcmdump = try Self.tool("gdcmdump"), dcdump = try Self.tool("dcdump")
+        let gdcmdump = try Self.tool("gdcmdump")
+        let dcdump = try Self.tool("dcdump")
         let file = try PydicomFiles.read(name)
         try withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("out.dcm").path

@@ -7,16 +7,20 @@ import Testing
 /// Transfer syntaxes and structures of real files: big endian, deflated, no meta, encapsulated,
 /// undefined-length sequences, UN sequences.
 @Suite struct ReaderTests {
-    @Test(.needs(.pydicomTestFiles), arguments: [
-        ("MR_small_bigendian.dcm", "MR_small.dcm"),
-        ("MR_small_expb.dcm", "MR_small.dcm"),
-        ("rtdose_expb.dcm", "rtdose.dcm"),  // 32-bit samples: swapped per sample, not per OW word
-        ("rtdose_expb_1frame.dcm", "rtdose_1frame.dcm"),
-        ("liver_expb_1frame.dcm", "liver_1frame.dcm"),
-        ("SC_rgb_small_odd_big_endian.dcm", "SC_rgb_small_odd.dcm"),  // 8-bit samples in OW words
-    ])
+    @Test(
+        .needs(.pydicomTestFiles),
+        arguments: [
+            ("MR_small_bigendian.dcm", "MR_small.dcm"),
+            ("MR_small_expb.dcm", "MR_small.dcm"),
+            ("rtdose_expb.dcm", "rtdose.dcm"),  // 32-bit samples: swapped per sample, not per OW word
+            ("rtdose_expb_1frame.dcm", "rtdose_1frame.dcm"),
+            ("liver_expb_1frame.dcm", "liver_1frame.dcm"),
+            ("SC_rgb_small_odd_big_endian.dcm", "SC_rgb_small_odd.dcm"),  // 8-bit samples in OW words
+        ]
+    )
     func bigEndianPixelDataIsLittleEndian(bigEndian: String, littleEndian: String) throws {
-        let big = try PydicomFiles.read(bigEndian), little = try PydicomFiles.read(littleEndian)
+        let big = try PydicomFiles.read(bigEndian)
+        let little = try PydicomFiles.read(littleEndian)
         #expect(big.transferSyntax == .explicitVRBigEndian)
         #expect(big.sourceEncoding == .explicitVRBigEndian)
         guard case .native(let bigPixels)? = big.dataSet.pixelData,
@@ -85,10 +89,13 @@ import Testing
     }
 
     /// Encapsulated Pixel Data: fragments are read as stored and written back byte for byte.
-    @Test(.needs(.pydicomTestFiles), arguments: [
-        "JPEG2000.dcm", "MR_small_jp2klossless.dcm", "MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm",
-        "SC_rgb_rle_2frame.dcm", "J2K_pixelrep_mismatch.dcm", "JPEG2000-embedded-sequence-delimiter.dcm",
-    ])
+    @Test(
+        .needs(.pydicomTestFiles),
+        arguments: [
+            "JPEG2000.dcm", "MR_small_jp2klossless.dcm", "MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm",
+            "SC_rgb_rle_2frame.dcm", "J2K_pixelrep_mismatch.dcm", "JPEG2000-embedded-sequence-delimiter.dcm",
+        ]
+    )
     func encapsulatedPixelDataIsKeptAsIs(name: String) throws {
         let path = try PydicomFiles.path(name)
         let input = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))

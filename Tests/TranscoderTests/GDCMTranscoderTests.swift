@@ -23,7 +23,8 @@ import Testing
 
     @Test(.needs(.python, .gdcmconv)) func lossyCTAndLosslessMultiFrameDecodeIndependently() throws {
         let tools = try IndependentDecoders.tools()
-        let lossy = try Self.transcoder(.lossy(ratio: 20)), lossless = try Self.transcoder(.lossless)
+        let lossy = try Self.transcoder(.lossy(ratio: 20))
+        let lossless = try Self.transcoder(.lossless)
         let ct = try PhantomCT.file(slices: [120], of: 300)
         let frames = try SyntheticImage(name: "mf", rows: 40, columns: 32, frames: 3, bitsStored: 12, isSigned: true)
             .file()

@@ -36,7 +36,8 @@ import Testing
 
     @Test(.needs(.python, .gdcmconv, .dciodvfy)) func singleCTSliceValidatesAndDecodesIndependently() throws {
         let input = try PhantomCT.file(slices: [150], of: 300)
-        let tools = try IndependentDecoders.tools(), validator = try DICOMValidator.tool()
+        let tools = try IndependentDecoders.tools()
+        let validator = try DICOMValidator.tool()
         try withTemporaryDirectory { directory in
             let original = directory.appendingPathComponent("ct.dcm").path
             try Data(input).write(to: URL(fileURLWithPath: original))

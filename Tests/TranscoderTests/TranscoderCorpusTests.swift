@@ -38,7 +38,8 @@ import Testing
     @Test(.needs(.pydicomTestFiles, .python, .gdcmconv, .dciodvfy))
     func everyNativeImagePydicomReadsIsTranscodedAndDecodesIndependently() throws {
         let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files")
-        let tools = try IndependentDecoders.tools(), validator = try DICOMValidator.tool()
+        let tools = try IndependentDecoders.tools()
+        let validator = try DICOMValidator.tool()
         let listing = try runProcess(
             tools.python,
             [TestEnvironment.testsFolder("python").appendingPathComponent("list_readable.py").path, root.path]

@@ -179,11 +179,10 @@ import Testing
         // The gdcmconv backend runs the same check, so both copy the same files.
         let backend = try TestEnvironment.require(GDCMConvBackend(), "gdcmconv")
         if let gdcm = GDCMTranscoder(
-                options: TranscoderOptions(mode: .lossy(ratio: 10)),
-                logger: Self.logger,
-                backend: backend
-            )
-        {
+            options: TranscoderOptions(mode: .lossy(ratio: 10)),
+            logger: Self.logger,
+            backend: backend
+        ) {
             guard case .notTranscodable(let gdcmReason) = try gdcm.transcode(input) else {
                 Issue.record("\(refused) was transcoded by gdcmconv")
                 return
@@ -221,11 +220,10 @@ import Testing
         // The gdcmconv backend refuses it the same way, before running anything.
         let backend = try TestEnvironment.require(GDCMConvBackend(), "gdcmconv")
         if let gdcm = GDCMTranscoder(
-                options: TranscoderOptions(mode: .lossless),
-                logger: Self.logger,
-                backend: backend
-            )
-        {
+            options: TranscoderOptions(mode: .lossless),
+            logger: Self.logger,
+            backend: backend
+        ) {
             #expect(throws: TranscoderError.truncatedPixelData) { try gdcm.transcode(Array(full.dropLast(100))) }
         }
     }

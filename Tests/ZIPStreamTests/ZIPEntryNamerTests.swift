@@ -101,7 +101,10 @@ import ZIPStream
             let result = try checkWithPythonZipfile(url, expected: expected)
             #expect(result.mismatches == [])
             let out = folder.appendingPathComponent("out")
-            let unzip = try runProcess(try TestEnvironment.require(TestEnvironment.unzip, "unzip"), ["-q", url.path, "-d", out.path])
+            let unzip = try runProcess(
+                try TestEnvironment.require(TestEnvironment.unzip, "unzip"),
+                ["-q", url.path, "-d", out.path]
+            )
             #expect(unzip.status == 0, "\(unzip.stdout) \(unzip.stderr)")
             for (index, name) in names.enumerated() {
                 let file = out.appendingPathComponent(name)

@@ -152,7 +152,12 @@ extension AWSClientError: RetryClassifiable {
         default:
             // (An unsupported scheme cannot get here: AWSEndpoint accepts http and https only.)
             if let error = error as? HTTPClientError, [.invalidURL, .emptyHost, .emptyScheme].contains(error) {
-                return AWSClientError(.configuration, "the endpoint URL is invalid", operation: operation, underlying: error)
+                return AWSClientError(
+                    .configuration,
+                    "the endpoint URL is invalid",
+                    operation: operation,
+                    underlying: error
+                )
             }
             // TLS verification and handshake failures, protocol errors, anything unknown: another
             // attempt would fail the same way, so it is not made.

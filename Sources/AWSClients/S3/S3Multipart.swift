@@ -96,13 +96,16 @@ extension S3Client {
     }
 
     /// Multipart uploads in progress under `prefix` (ListMultipartUploads, every page).
-    public func listMultipartUploads(bucket: String, prefix: String, logger: Logger) async throws -> [S3MultipartUpload] {
+    public func listMultipartUploads(bucket: String, prefix: String, logger: Logger) async throws -> [S3MultipartUpload]
+    {
         let operation = "S3.ListMultipartUploads"
         var uploads: [S3MultipartUpload] = []
         var markers: (key: String, uploadID: String)?
         var seen: Set<String> = []
         while true {
-            var query: [(name: String, value: String)] = [("uploads", ""), ("prefix", prefix), ("encoding-type", "url")]
+            var query: [(name: String, value: String)] = [
+                ("uploads", ""), ("prefix", prefix), ("encoding-type", "url"),
+            ]
             if let markers { query += [("key-marker", markers.key), ("upload-id-marker", markers.uploadID)] }
             let response = try await transport.execute(
                 request(operation, .GET, bucket: bucket, key: nil, query: query),
@@ -154,7 +157,12 @@ extension S3Client {
             let orphans = try await client.listMultipartUploads(bucket: bucket, prefix: key, logger: logger)
                 .filter { $0.key == key && $0.uploadID != keep && ($0.initiated.map { $0 >= cutoff } ?? false) }
             for orphan in orphans {
-                try await client.abortMultipartUpload(bucket: bucket, key: key, uploadID: orphan.uploadID, logger: logger)
+                try await client.abortMultipartUpload(
+                    bucket: bucket,
+                    key: key,
+                    uploadID: orphan.uploadID,
+                    logger: logger
+                )
             }
             return orphans.count
         }

@@ -55,7 +55,8 @@ package struct S3ContinuationTokens: Sendable {
             throw S3Error(
                 code: .invalidResponse,
                 errorCode: "RepeatedContinuationToken",
-                message: "ListObjectsV2 returned a continuation token it had returned before; the listing would not end",
+                message:
+                    "ListObjectsV2 returned a continuation token it had returned before; the listing would not end",
                 operation: "S3.ListObjectsV2",
                 bucket: bucket
             )

@@ -191,7 +191,9 @@ struct S3Command: AsyncParsableCommand {
             }
             let download = try await s3.getObject(bucket: object.bucket, key: object.key, logger: logger)
             let directory = (target as NSString).deletingLastPathComponent
-            let partial = (directory.isEmpty ? "." : directory) + "/.\((target as NSString).lastPathComponent).\(UUID().uuidString.prefix(8)).part"
+            let partial =
+                (directory.isEmpty ? "." : directory)
+                + "/.\((target as NSString).lastPathComponent).\(UUID().uuidString.prefix(8)).part"
             let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
                 throw ValidationError("cannot create \(partial): \(String(cString: strerror(errno)))")
@@ -221,7 +223,8 @@ struct S3Command: AsyncParsableCommand {
             var isDirectory: ObjCBool = false
             guard
                 path.hasSuffix("/")
-                    || (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue)
+                    || (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                        && isDirectory.boolValue)
             else { return path }
             return (path as NSString).appendingPathComponent(try fileName(of: object))
         }
@@ -261,7 +264,8 @@ extension String {
         for scalar in unicodeScalars {
             switch scalar.properties.generalCategory {
             case .control, .format, .lineSeparator, .paragraphSeparator:
-                escaped += scalar.value < 0x100
+                escaped +=
+                    scalar.value < 0x100
                     ? "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2, with: "0")
                     : "\\u{" + String(scalar.value, radix: 16) + "}"
             default:

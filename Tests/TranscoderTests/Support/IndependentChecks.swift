@@ -84,8 +84,14 @@ enum IndependentDecoders {
 
     /// The python of the test venv and gdcmconv (the test declares `.needs(.python, .gdcmconv)`).
     static func tools() throws -> (python: String, gdcmconv: String) {
-        let python = try TestEnvironment.require(TestEnvironment.python, "test venv python (pydicom, pylibjpeg-openjpeg)")
-        let gdcmconv = try TestEnvironment.require(TestEnvironment.tool("/usr/bin/gdcmconv"), "gdcmconv (Debian libgdcm-tools)")
+        let python = try TestEnvironment.require(
+            TestEnvironment.python,
+            "test venv python (pydicom, pylibjpeg-openjpeg)"
+        )
+        let gdcmconv = try TestEnvironment.require(
+            TestEnvironment.tool("/usr/bin/gdcmconv"),
+            "gdcmconv (Debian libgdcm-tools)"
+        )
         return (python, gdcmconv)
     }
 
