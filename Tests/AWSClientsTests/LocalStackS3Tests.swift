@@ -296,7 +296,7 @@ struct LocalStackS3Tests {
     }
 
     /// ListMultipartUploads as the orphan clean-up uses it: uploads of exactly one key (not of keys
-    /// it prefixes), with their start times, decoded from `encoding-type=url`.
+    /// it prefixes), with their start times, for a key with a space and a plus sign.
     @Test func listsTheMultipartUploadsOfAKey() async throws {
         let env = try LocalStackEnvironment.require()
         let key = "\(env.runID)/uploads/Doe Jane+1.zip"
