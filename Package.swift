@@ -32,6 +32,8 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // pipe2 and posix_spawn's closefrom, which Swift's Glibc module does not import.
+        .target(name: "CSpawn"),
 
         // Layer 1: pure building blocks, no I/O of their own.
         .target(
@@ -77,7 +79,7 @@ let package = Package(
         .target(
             name: "Transcoder",
             dependencies: [
-                "DICOM", "JPEG2000",
+                "DICOM", "JPEG2000", "CSpawn",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

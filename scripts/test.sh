@@ -20,6 +20,10 @@ scripts/check-format.sh
 log "linting the deploy templates (cfn-lint, checkov)"
 scripts/check-deploy.sh
 
+ensure_hadolint
+log "linting the Dockerfile (hadolint $HADOLINT_VERSION)"
+"$HADOLINT" Dockerfile
+
 log "building (first build with async-http-client takes several minutes)"
 swift build --build-tests >&2
 
@@ -44,3 +48,9 @@ log "S3/SQS tests use $DICOM_J2K_TEST_ENDPOINT"
 
 log "running swift test"
 swift test --skip-build "$@"
+
+# The container check needs a release build (many minutes), so it runs only on request.
+if [ "${DICOM_J2K_CHECK_CONTAINER:-0}" = 1 ]; then
+  log "checking the Dockerfile's runtime stage (scripts/check-container.sh: release build, debootstrap, chroot)"
+  scripts/check-container.sh
+fi

@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 
 #if canImport(Glibc)
@@ -35,16 +36,24 @@ package enum ChildProcess {
     /// Runs `executable` with `arguments`; stdin and stdout are `/dev/null`, stderr is captured.
     /// - Parameter timeout: seconds after which the child is killed (SIGKILL).
     package static func run(_ executable: String, _ arguments: [String], timeout: Double) throws -> ChildProcessResult {
+        // Close-on-exec from the start: several threads spawn children at once, and a sibling that
+        // inherited this pipe's write end would keep our read below from ever seeing end-of-file.
         var errPipe: [Int32] = [0, 0]
-        guard pipe(&errPipe) == 0 else { throw SpawnError(executable: executable, errno: errno) }
+        guard cspawn_pipe_cloexec(&errPipe) == 0 else { throw SpawnError(executable: executable, errno: errno) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        // dup2 clears close-on-exec on the child's fd 2 only.
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        posix_spawn_file_actions_addclose(&actions, errPipe[0])
-        posix_spawn_file_actions_addclose(&actions, errPipe[1])
+        // And nothing else: descriptors other code opened without O_CLOEXEC are not the child's.
+        let closeFromStatus = cspawn_file_actions_addclosefrom(&actions, 3)
+        guard closeFromStatus == 0 else {
+            close(errPipe[0])
+            close(errPipe[1])
+            throw SpawnError(executable: executable, errno: closeFromStatus)
+        }
 
         let argv = ([executable] + arguments).map { strdup($0) }
         defer { for pointer in argv { free(pointer) } }

@@ -294,6 +294,28 @@ struct LocalStackS3Tests {
             )
         }
     }
+
+    /// ListMultipartUploads as the orphan clean-up uses it: uploads of exactly one key (not of keys
+    /// it prefixes), with their start times, for a key with a space and a plus sign.
+    @Test func listsTheMultipartUploadsOfAKey() async throws {
+        let env = try LocalStackEnvironment.require()
+        let key = "\(env.runID)/uploads/Doe Jane+1.zip"
+        try await withAWSHTTPClient { http in
+            let s3 = S3Client(configuration: env.configuration, httpClient: http)
+            let first = try await s3.createMultipartUpload(bucket: env.bucket, key: key, logger: quietLogger)
+            let second = try await s3.createMultipartUpload(bucket: env.bucket, key: key, logger: quietLogger)
+            let other = try await s3.createMultipartUpload(bucket: env.bucket, key: key + ".more", logger: quietLogger)
+            let listed = try await s3.listMultipartUploads(bucket: env.bucket, prefix: key, logger: quietLogger)
+            #expect(Set(listed.filter { $0.key == key }.map(\.uploadID)) == [first, second])
+            #expect(listed.contains { $0.key == key + ".more" && $0.uploadID == other })
+            #expect(listed.allSatisfy { $0.initiated.map { abs($0.timeIntervalSinceNow) < 600 } ?? false })
+            for (id, name) in [(first, key), (second, key), (other, key + ".more")] {
+                try await s3.abortMultipartUpload(bucket: env.bucket, key: name, uploadID: id, logger: quietLogger)
+            }
+            let after = try await s3.listMultipartUploads(bucket: env.bucket, prefix: key, logger: quietLogger)
+            #expect(after.isEmpty)
+        }
+    }
 }
 
 /// Runs `body` for every element, at most `concurrency` at a time.

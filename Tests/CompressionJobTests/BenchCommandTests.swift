@@ -5,14 +5,10 @@ import Testing
 /// `dicom-j2k bench` runs every contender on a small generated study and reports consistent
 /// figures. Times are printed, never asserted (speed lives in the benchmark itself).
 @Suite struct BenchCommandTests {
-    @Test func benchReportsEveryContenderOnAGeneratedStudy() throws {
-        guard let tool = try TestEnvironment.dicomJ2KExecutable() else { return }
-        guard
-            try TestEnvironment.require(
-                FileManager.default.isExecutableFile(atPath: "/usr/bin/gdcmconv") ? true : nil,
-                "gdcmconv"
-            ) != nil
-        else { return }
+    @Test(.needs(.dicomJ2KExecutable, .gdcmconv))
+    func benchReportsEveryContenderOnAGeneratedStudy() throws {
+        let tool = try TestEnvironment.dicomJ2KExecutable()
+        _ = try TestEnvironment.require(TestEnvironment.tool("gdcmconv"), "gdcmconv")
         try withTemporaryDirectory { folder in
             let json = folder.appendingPathComponent("bench.json")
             let run = try runProcess(tool, ["bench", "--slices", "4", "--rate", "50", "--json", json.path])

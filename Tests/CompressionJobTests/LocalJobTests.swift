@@ -41,8 +41,8 @@ private let logger = Logger(label: "LocalJobTests", factory: { _ in SwiftLogNoOp
 private let worker = WorkerInfo(version: "test", openjpegVersion: "2.5.0", mode: .local, host: "test", attempt: 1)
 
 @Suite struct LocalJobTests {
-    @Test func everyInputEndsUpInTheZipInKeyOrderAndIsReported() async throws {
-        guard let python = try TestEnvironment.require(TestEnvironment.python, "the test venv's python") else { return }
+    @Test(.needs(.python)) func everyInputEndsUpInTheZipInKeyOrderAndIsReported() async throws {
+        let python = try TestEnvironment.require(TestEnvironment.python, "the test venv's python")
         try await withTemporaryDirectory { folder in
             let source = folder.appendingPathComponent("study")
             try FileManager.default.createDirectory(

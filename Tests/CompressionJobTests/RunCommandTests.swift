@@ -14,14 +14,10 @@ import Testing
         var gdcmconv: String
     }
 
-    static func setup() throws -> Setup? {
-        guard let tool = try TestEnvironment.dicomJ2KExecutable(),
-            let python = try TestEnvironment.require(TestEnvironment.python, "the test venv's python"),
-            let gdcmconv = try TestEnvironment.require(
-                FileManager.default.isExecutableFile(atPath: "/usr/bin/gdcmconv") ? "/usr/bin/gdcmconv" : nil,
-                "gdcmconv"
-            )
-        else { return nil }
+    static func setup() throws -> Setup {
+        let tool = try TestEnvironment.dicomJ2KExecutable()
+        let python = try TestEnvironment.require(TestEnvironment.python, "the test venv's python")
+        let gdcmconv = try TestEnvironment.require(TestEnvironment.tool("/usr/bin/gdcmconv"), "gdcmconv")
         return Setup(tool: tool, python: python, gdcmconv: gdcmconv)
     }
 
@@ -44,9 +40,9 @@ import Testing
         return files
     }
 
-    @Test(arguments: ["20", "lossless"])
+    @Test(.needs(.dicomJ2KExecutable, .python, .gdcmconv), arguments: ["20", "lossless"])
     func compressesCopiesAndReportsEveryFile(mode: String) throws {
-        guard let setup = try Self.setup() else { return }
+        let setup = try Self.setup()
         try withTemporaryDirectory { folder in
             let source = folder.appendingPathComponent("in")
             let inputs = try Self.makeStudy(in: source)
@@ -137,8 +133,9 @@ import Testing
         }
     }
 
-    @Test func aMissingSourceFailsWithStatusOneAndAFailedResult() throws {
-        guard let setup = try Self.setup() else { return }
+    @Test(.needs(.dicomJ2KExecutable, .python, .gdcmconv))
+    func aMissingSourceFailsWithStatusOneAndAFailedResult() throws {
+        let setup = try Self.setup()
         try withTemporaryDirectory { folder in
             let run = try runProcess(
                 setup.tool,

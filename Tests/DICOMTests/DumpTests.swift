@@ -34,15 +34,10 @@ import Testing
     }
 
     /// The built executable sits next to the test bundle.
-    static func executable() throws -> String? {
-        let candidate = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("dicom-j2k").path
-        let found = FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
-        return try TestEnvironment.require(found, "the dicom-j2k executable (swift build --build-tests builds it)")
-    }
+    static func executable() throws -> String { try TestEnvironment.dicomJ2KExecutable() }
 
-    @Test func dumpVerbExitsNonZeroWithTheTypedError() throws {
-        guard let tool = try Self.executable() else { return }
+    @Test(.needs(.dicomJ2KExecutable)) func dumpVerbExitsNonZeroWithTheTypedError() throws {
+        let tool = try Self.executable()
         try withTemporaryDirectory { directory in
             let goodPath = directory.appendingPathComponent("good.dcm").path
             try DICOMFile(dataSet: WriterTests.sample()).write(toPath: goodPath)

@@ -3,25 +3,20 @@ import TestSupport
 
 @testable import DICOM
 
-/// pydicom's test files; `nil` skips locally, a missing folder fails under CI.
+/// pydicom's test files; tests using them declare `.needs(.pydicomTestFiles)` (missing files throw).
 enum PydicomFiles {
-    static func path(_ name: String) throws -> String? {
-        guard let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files") else {
-            return nil
-        }
+    static func path(_ name: String) throws -> String {
+        let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files")
         return root.appendingPathComponent(name).path
     }
 
-    static func read(_ name: String) throws -> DICOMFile? {
-        guard let path = try path(name) else { return nil }
-        return try DICOMFile(contentsOf: path)
+    static func read(_ name: String) throws -> DICOMFile {
+        try DICOMFile(contentsOf: try path(name))
     }
 
     /// Every regular file under the folder, relative paths, sorted.
-    static func all() throws -> [String]? {
-        guard let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files") else {
-            return nil
-        }
+    static func all() throws -> [String] {
+        let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files")
         let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
         var names: [String] = []
         while let url = enumerator?.nextObject() as? URL {

@@ -15,16 +15,19 @@ import Testing
         "SC_rgb_small_odd.dcm", "examples_overlay.dcm",
     ]
 
-    static func tool(_ name: String) throws -> String? {
+    static func tool(_ name: String) throws -> String {
         let path = "/usr/bin/\(name)"
         return try TestEnvironment.require(FileManager.default.isExecutableFile(atPath: path) ? path : nil, name)
     }
 
-    @Test(arguments: samples)
+    @Test(
+        .needs(.pydicomTestFiles, .tool("gdcmdump", package: "libgdcm-tools"), .tool("dcdump", package: "dicom3tools")),
+        arguments: samples
+    )
     func gdcmAndDicom3toolsReadOurOutput(name: String) throws {
-        guard let gdcmdump = try Self.tool("gdcmdump"), let dcdump = try Self.tool("dcdump"),
-            let file = try PydicomFiles.read(name)
-        else { return }
+        let gdcmdump = try Self.tool("gdcmdump")
+        let dcdump = try Self.tool("dcdump")
+        let file = try PydicomFiles.read(name)
         try withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("out.dcm").path
             try file.write(toPath: path)

@@ -19,10 +19,9 @@ import Testing
     /// Bare data sets without file meta, which pydicom reads only with `force=True`.
     static let withoutMeta = ["rtstruct.dcm", "ExplVR_LitEndNoMeta.dcm", "ExplVR_BigEndNoMeta.dcm"]
 
-    @Test func everyFilePydicomReadsIsReadAndRewrittenFaithfully() throws {
-        guard let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files"),
-            let python = try TestEnvironment.require(TestEnvironment.python, "test venv python")
-        else { return }
+    @Test(.needs(.pydicomTestFiles, .python)) func everyFilePydicomReadsIsReadAndRewrittenFaithfully() throws {
+        let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files")
+        let python = try TestEnvironment.require(TestEnvironment.python, "test venv python")
         let listing = try runProcess(python, [Self.script("list_readable.py"), root.path])
         try #require(listing.status == 0, "list_readable.py failed: \(listing.stderr)")
         let readable = try JSONDecoder().decode([String].self, from: Data(listing.stdout.utf8))
@@ -83,8 +82,9 @@ import Testing
 extension PydicomCorpusTests {
     /// Without Python: every DICOM file of the corpus reads, writes, and reads back as the same
     /// data set (up to the writer's documented changes).
-    @Test func everyFileRoundTripsThroughOurWriter() throws {
-        guard let names = try PydicomFiles.all(), let root = TestEnvironment.pydicomTestFiles else { return }
+    @Test(.needs(.pydicomTestFiles)) func everyFileRoundTripsThroughOurWriter() throws {
+        let names = try PydicomFiles.all()
+        let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files")
         var readCount = 0
         for name in names where Self.truncated[name] == nil {
             let path = root.appendingPathComponent(name).path

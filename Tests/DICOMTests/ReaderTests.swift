@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import DICOM
@@ -6,18 +7,20 @@ import Testing
 /// Transfer syntaxes and structures of real files: big endian, deflated, no meta, encapsulated,
 /// undefined-length sequences, UN sequences.
 @Suite struct ReaderTests {
-    @Test(arguments: [
-        ("MR_small_bigendian.dcm", "MR_small.dcm"),
-        ("MR_small_expb.dcm", "MR_small.dcm"),
-        ("rtdose_expb.dcm", "rtdose.dcm"),  // 32-bit samples: swapped per sample, not per OW word
-        ("rtdose_expb_1frame.dcm", "rtdose_1frame.dcm"),
-        ("liver_expb_1frame.dcm", "liver_1frame.dcm"),
-        ("SC_rgb_small_odd_big_endian.dcm", "SC_rgb_small_odd.dcm"),  // 8-bit samples in OW words
-    ])
+    @Test(
+        .needs(.pydicomTestFiles),
+        arguments: [
+            ("MR_small_bigendian.dcm", "MR_small.dcm"),
+            ("MR_small_expb.dcm", "MR_small.dcm"),
+            ("rtdose_expb.dcm", "rtdose.dcm"),  // 32-bit samples: swapped per sample, not per OW word
+            ("rtdose_expb_1frame.dcm", "rtdose_1frame.dcm"),
+            ("liver_expb_1frame.dcm", "liver_1frame.dcm"),
+            ("SC_rgb_small_odd_big_endian.dcm", "SC_rgb_small_odd.dcm"),  // 8-bit samples in OW words
+        ]
+    )
     func bigEndianPixelDataIsLittleEndian(bigEndian: String, littleEndian: String) throws {
-        guard let big = try PydicomFiles.read(bigEndian), let little = try PydicomFiles.read(littleEndian) else {
-            return
-        }
+        let big = try PydicomFiles.read(bigEndian)
+        let little = try PydicomFiles.read(littleEndian)
         #expect(big.transferSyntax == .explicitVRBigEndian)
         #expect(big.sourceEncoding == .explicitVRBigEndian)
         guard case .native(let bigPixels)? = big.dataSet.pixelData,
@@ -32,10 +35,9 @@ import Testing
         }
     }
 
-    @Test func bigEndianWithoutMetaEqualsLittleEndianWithoutMeta() throws {
-        guard let big = try PydicomFiles.read("ExplVR_BigEndNoMeta.dcm"),
-            let little = try PydicomFiles.read("ExplVR_LitEndNoMeta.dcm")
-        else { return }
+    @Test(.needs(.pydicomTestFiles)) func bigEndianWithoutMetaEqualsLittleEndianWithoutMeta() throws {
+        let big = try PydicomFiles.read("ExplVR_BigEndNoMeta.dcm")
+        let little = try PydicomFiles.read("ExplVR_LitEndNoMeta.dcm")
         #expect(big.fileMeta.isEmpty && big.preamble == nil)
         #expect(big.sourceEncoding == .explicitVRBigEndian)
         #expect(little.sourceEncoding == .explicitVRLittleEndian)
@@ -43,8 +45,8 @@ import Testing
         #expect(big.dataSet == little.dataSet)
     }
 
-    @Test func deflatedFileIsInflated() throws {
-        guard let file = try PydicomFiles.read("image_dfl.dcm") else { return }
+    @Test(.needs(.pydicomTestFiles)) func deflatedFileIsInflated() throws {
+        let file = try PydicomFiles.read("image_dfl.dcm")
         #expect(file.transferSyntax == .deflatedExplicitVRLittleEndian)
         #expect(file.transferSyntax.isDeflated)
         #expect(file.dataSet.int(.rows) == 512)
@@ -72,8 +74,8 @@ import Testing
         #expect(file.dataSet == dataSet.writerNormalized())
     }
 
-    @Test func implicitDataSetWithoutMeta() throws {
-        guard let file = try PydicomFiles.read("rtstruct.dcm") else { return }
+    @Test(.needs(.pydicomTestFiles)) func implicitDataSetWithoutMeta() throws {
+        let file = try PydicomFiles.read("rtstruct.dcm")
         #expect(file.preamble == nil && file.fileMeta.isEmpty)
         #expect(file.sourceEncoding == .implicitVRLittleEndian)
         #expect(file.transferSyntax == .implicitVRLittleEndian)
@@ -87,12 +89,15 @@ import Testing
     }
 
     /// Encapsulated Pixel Data: fragments are read as stored and written back byte for byte.
-    @Test(arguments: [
-        "JPEG2000.dcm", "MR_small_jp2klossless.dcm", "MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm",
-        "SC_rgb_rle_2frame.dcm", "J2K_pixelrep_mismatch.dcm", "JPEG2000-embedded-sequence-delimiter.dcm",
-    ])
+    @Test(
+        .needs(.pydicomTestFiles),
+        arguments: [
+            "JPEG2000.dcm", "MR_small_jp2klossless.dcm", "MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm",
+            "SC_rgb_rle_2frame.dcm", "J2K_pixelrep_mismatch.dcm", "JPEG2000-embedded-sequence-delimiter.dcm",
+        ]
+    )
     func encapsulatedPixelDataIsKeptAsIs(name: String) throws {
-        guard let path = try PydicomFiles.path(name) else { return }
+        let path = try PydicomFiles.path(name)
         let input = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         let file = try DICOMFile(bytes: input)
         #expect(file.transferSyntax.isEncapsulated)
@@ -114,8 +119,8 @@ import Testing
         #expect(again.dataSet.pixelData == file.dataSet.pixelData)
     }
 
-    @Test func unOfUndefinedLengthIsAnImplicitSequence() throws {
-        guard let file = try PydicomFiles.read("UN_sequence.dcm") else { return }
+    @Test(.needs(.pydicomTestFiles)) func unOfUndefinedLengthIsAnImplicitSequence() throws {
+        let file = try PydicomFiles.read("UN_sequence.dcm")
         let outer = try #require(file.dataSet[Tag(0x4453, 0x100C)])
         #expect(outer.vr == .SQ)
         let series = try #require(outer.items?.first?.items(.referencedSeriesSequence)?.first)

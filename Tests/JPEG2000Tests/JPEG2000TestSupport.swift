@@ -112,9 +112,9 @@ struct PythonJ2KResult: Decodable {
 }
 
 /// Decodes `codestream` with pylibjpeg-openjpeg (an independent decoder) and compares it with
-/// `expected`. Returns `nil` (skip) when the test Python is missing, except under CI.
-func checkWithPylibjpeg(_ codestream: [UInt8], expected: [Int32], bitsStored: Int) throws -> PythonJ2KResult? {
-    guard let python = try TestEnvironment.require(TestEnvironment.python, "DICOM_J2K_PYTHON") else { return nil }
+/// `expected` (the test declares `.needs(.python)`).
+func checkWithPylibjpeg(_ codestream: [UInt8], expected: [Int32], bitsStored: Int) throws -> PythonJ2KResult {
+    let python = try TestEnvironment.require(TestEnvironment.python, "DICOM_J2K_PYTHON")
     return try withTemporaryDirectory { folder in
         let codestreamURL = folder.appendingPathComponent("frame.j2k")
         let expectedURL = folder.appendingPathComponent("expected.i32")
@@ -169,11 +169,10 @@ struct DICOMFrame: Decodable {
     }
 }
 
-/// Reads a pydicom test file's first frame, or `nil` (skip) when the test data is missing outside CI.
-func loadPydicomFrame(_ name: String) throws -> DICOMFrame? {
-    guard let python = try TestEnvironment.require(TestEnvironment.python, "DICOM_J2K_PYTHON"),
-        let files = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "DICOM_J2K_PYDICOM_TEST_FILES")
-    else { return nil }
+/// Reads a pydicom test file's first frame (the test declares `.needs(.python, .pydicomTestFiles)`).
+func loadPydicomFrame(_ name: String) throws -> DICOMFrame {
+    let python = try TestEnvironment.require(TestEnvironment.python, "DICOM_J2K_PYTHON")
+    let files = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "DICOM_J2K_PYDICOM_TEST_FILES")
     return try withTemporaryDirectory { folder in
         let output = folder.appendingPathComponent("frame.raw")
         let script = TestEnvironment.testsFolder("python/dicom_pixels.py").path

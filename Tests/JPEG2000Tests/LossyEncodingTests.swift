@@ -1,6 +1,7 @@
 import Foundation
 import JPEG2000
 import SampleStudy
+import TestSupport
 import Testing
 
 /// A CT-like test frame: a phantom slice, real CT from pydicom, or real CT tiled to 512×512.
@@ -41,8 +42,8 @@ func phantomFrames() throws -> [CTFrame] {
 
 /// pydicom's CT_small.dcm (128×128 real CT, 16 bits stored, signed), and the same slice tiled 4×4 to
 /// a 512×512 frame, which has real CT statistics at the size the product encodes.
-func realCTFrames() throws -> [CTFrame]? {
-    guard let frame = try loadPydicomFrame("CT_small.dcm") else { return nil }
+func realCTFrames() throws -> [CTFrame] {
+    let frame = try loadPydicomFrame("CT_small.dcm")
     let layout = frame.layout
     var mosaic = [UInt8](repeating: 0, count: 512 * 512 * 2)
     let rowBytes = layout.columns * 2
@@ -66,12 +67,10 @@ func realCTFrames() throws -> [CTFrame]? {
     /// The achieved ratio (stored bytes ÷ codestream bytes) must be within ±10% of the target for
     /// 512×512 CT at 10–500:1. CT_small itself (128×128) is tested up to 100:1: at 500:1 its budget
     /// (66 bytes) is smaller than the codestream's own main header.
-    @Test(arguments: [10.0, 50.0, 100.0, 500.0])
+    @Test(.needs(.python, .pydicomTestFiles), arguments: [10.0, 50.0, 100.0, 500.0])
     func achievedRatioIsWithinTenPercentOfTarget(target: Double) throws {
         var frames = try phantomFrames()
-        if let real = try realCTFrames() {
-            frames += real.filter { $0.layout.rows == 512 || target <= 100 }
-        }
+        frames += try realCTFrames().filter { $0.layout.rows == 512 || target <= 100 }
         for frame in frames {
             let encoded = try JPEG2000Encoder.encode(
                 frame.bytes,
@@ -97,10 +96,10 @@ func realCTFrames() throws -> [CTFrame]? {
     }
 
     /// Our PSNR (own decoder) equals the PSNR computed by Python from pylibjpeg-openjpeg's decode.
-    @Test(arguments: [10.0, 100.0])
+    @Test(.needs(.python, .pydicomTestFiles), arguments: [10.0, 100.0])
     func psnrAgreesWithPylibjpeg(target: Double) throws {
         var frames = [try phantomFrames()[1]]
-        if let real = try realCTFrames() { frames += real }
+        frames += try realCTFrames()
         let colour = makeTestFrame(
             JPEG2000SampleLayout(
                 rows: 48,
@@ -128,13 +127,11 @@ func realCTFrames() throws -> [CTFrame]? {
             )
             #expect(!metrics.isExact)
             #expect(decoded.precision == frame.layout.bitsStored && decoded.isSigned == frame.layout.isSigned)
-            guard
-                let python = try checkWithPylibjpeg(
-                    encoded.codestream,
-                    expected: frame.values,
-                    bitsStored: frame.layout.bitsStored
-                )
-            else { continue }
+            let python = try checkWithPylibjpeg(
+                encoded.codestream,
+                expected: frame.values,
+                bitsStored: frame.layout.bitsStored
+            )
             let pythonPSNR = try #require(python.psnr)
             print(
                 "psnr \(frame.name) at \(target):1: ours \(fmt(metrics.psnr)) dB, pylibjpeg \(fmt(pythonPSNR)) dB; "

@@ -54,7 +54,7 @@ private let logger = Logger(label: "SampleStudyTests", factory: { _ in SwiftLogN
 
     /// The phantom must compress like CT: at 100:1 the ratio lands on target and the PSNR sits in the
     /// range real CT reaches, printed next to pydicom's CT_small (real CT) for comparison.
-    @Test func phantomCompressesLikeCT() throws {
+    @Test(.needs(.python, .pydicomTestFiles)) func phantomCompressesLikeCT() throws {
         let layout = JPEG2000SampleLayout(rows: 512, columns: 512, bitsAllocated: 16, bitsStored: 12, isSigned: true)
         let phantom = CTPhantom()
         for slice in [60, 200, 340] {
@@ -80,9 +80,9 @@ private let logger = Logger(label: "SampleStudyTests", factory: { _ in SwiftLogN
             )
             #expect(abs(lossy.ratio / 100 - 1) <= 0.10)
         }
-        if let python = try TestEnvironment.require(TestEnvironment.python, "DICOM_J2K_PYTHON"),
+        do {
+            let python = try TestEnvironment.require(TestEnvironment.python, "DICOM_J2K_PYTHON")
             let files = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "DICOM_J2K_PYDICOM_TEST_FILES")
-        {
             try withTemporaryDirectory { folder in
                 let raw = folder.appendingPathComponent("ct.raw")
                 let script = TestEnvironment.testsFolder("python/dicom_pixels.py").path

@@ -43,9 +43,9 @@ import Testing
     }
 
     /// pydicom reads explicit and implicit slices to exactly the phantom's pixels.
-    @Test(arguments: [false, true])
+    @Test(.needs(.python), arguments: [false, true])
     func pydicomReadsThePhantomPixels(implicitVR: Bool) throws {
-        guard let python = try TestEnvironment.require(TestEnvironment.python, "the test venv's python") else { return }
+        let python = try TestEnvironment.require(TestEnvironment.python, "the test venv's python")
         var options = Self.options
         options.implicitVR = implicitVR
         let writer = try SampleStudyWriter(options: options)
@@ -71,13 +71,8 @@ import Testing
     }
 
     /// dciodvfy (dicom3tools) finds no error in a slice: a valid CT Image IOD.
-    @Test func dciodvfyFindsNoError() throws {
-        guard
-            let dciodvfy = try TestEnvironment.require(
-                FileManager.default.isExecutableFile(atPath: "/usr/bin/dciodvfy") ? "/usr/bin/dciodvfy" : nil,
-                "dciodvfy"
-            )
-        else { return }
+    @Test(.needs(.dciodvfy)) func dciodvfyFindsNoError() throws {
+        let dciodvfy = try TestEnvironment.require(TestEnvironment.tool("/usr/bin/dciodvfy"), "dciodvfy")
         let writer = try SampleStudyWriter(options: Self.options)
         try withTemporaryDirectory { folder in
             let path = folder.appendingPathComponent("slice.dcm")

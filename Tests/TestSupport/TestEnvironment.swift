@@ -1,8 +1,9 @@
 import Foundation
 
 /// Where the test suite finds its external inputs. `scripts/test.sh` exports these variables; when
-/// a test runs without them (plain `swift test`), data-dependent tests are skipped, except under
-/// `CI=true`, where missing data is a failure (see ``TestEnvironment/isCI``).
+/// a test runs without them (plain `swift test`), data-dependent tests are skipped (the `.needs(…)`
+/// trait, TestNeeds.swift), except under `CI=true`, where missing data is a failure (see
+/// ``TestEnvironment/isCI``).
 public enum TestEnvironment {
     /// `CI=true` (or `1`): missing test data must fail the run instead of skipping.
     public static var isCI: Bool {
@@ -17,12 +18,15 @@ public enum TestEnvironment {
     public static var python: String? { executable("DICOM_J2K_PYTHON") }
 
     /// The built `dicom-j2k` executable, which `swift build --build-tests` puts next to the test
-    /// bundle; `nil` to skip (throws under CI) when it is missing.
-    public static func dicomJ2KExecutable() throws -> String? {
+    /// bundle. Throws when it is missing (declare ``TestNeed/dicomJ2KExecutable`` to skip outside CI).
+    public static func dicomJ2KExecutable() throws -> String {
+        try require(dicomJ2KExecutablePath, "the dicom-j2k executable (swift build --build-tests builds it)")
+    }
+
+    static var dicomJ2KExecutablePath: String? {
         let candidate = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("dicom-j2k").path
-        let found = FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
-        return try require(found, "the dicom-j2k executable (swift build --build-tests builds it)")
+        return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
     }
 
     /// The repository root, found from this file's location.
@@ -53,7 +57,8 @@ public enum TestEnvironment {
     }
 }
 
-/// Thrown by tests that need data the environment does not provide, under `CI=true`.
+/// Thrown by tests that need data the environment does not provide (under `CI=true`, or when a
+/// test forgot to declare the need with the `.needs(…)` trait).
 public struct MissingTestDataError: Error, CustomStringConvertible {
     public let what: String
     public init(_ what: String) { self.what = what }
@@ -63,10 +68,10 @@ public struct MissingTestDataError: Error, CustomStringConvertible {
 }
 
 extension TestEnvironment {
-    /// Returns `value`, or `nil` so the caller can skip; under CI a missing value throws instead.
-    public static func require<T>(_ value: T?, _ what: String) throws -> T? {
-        if let value { return value }
-        if isCI { throw MissingTestDataError(what) }
-        return nil
+    /// Returns `value`, or throws ``MissingTestDataError`` naming `what`. Tests skip on missing
+    /// data with the `.needs(…)` trait, never by returning early (which would count as passed).
+    public static func require<T>(_ value: T?, _ what: String) throws -> T {
+        guard let value else { throw MissingTestDataError(what) }
+        return value
     }
 }

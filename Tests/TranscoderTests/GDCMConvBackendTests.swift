@@ -32,10 +32,8 @@ import Testing
         #expect(throws: ChildProcess.SpawnError.self) { try ChildProcess.run("/nonexistent/tool", [], timeout: 1) }
     }
 
-    @Test func convertsCTSmallAndFailsClearlyOnGarbage() throws {
-        guard let files = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files") else {
-            return
-        }
+    @Test(.needs(.pydicomTestFiles, .gdcmconv)) func convertsCTSmallAndFailsClearlyOnGarbage() throws {
+        let files = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files")
         let backend = try #require(GDCMConvBackend(), "gdcmconv is installed by scripts/test.sh")
         try withTemporaryDirectory { dir in
             let output = dir.appendingPathComponent("out.dcm").path

@@ -11,20 +11,20 @@ import Testing
 @Suite struct GDCMTranscoderTests {
     static let logger = Logger(label: "test")
 
-    static func transcoder(_ mode: TranscoderOptions.Mode) throws -> GDCMTranscoder? {
+    static func transcoder(_ mode: TranscoderOptions.Mode) throws -> GDCMTranscoder {
         let backend = try TestEnvironment.require(GDCMConvBackend(), "gdcmconv (Debian libgdcm-tools)")
-        guard let backend else { return nil }
-        return GDCMTranscoder(
+        let transcoder = GDCMTranscoder(
             options: TranscoderOptions(mode: mode, qualityCheck: true),
             logger: logger,
             backend: backend
         )
+        return try #require(transcoder)
     }
 
-    @Test func lossyCTAndLosslessMultiFrameDecodeIndependently() throws {
-        guard let tools = try IndependentDecoders.tools(), let lossy = try Self.transcoder(.lossy(ratio: 20)),
-            let lossless = try Self.transcoder(.lossless)
-        else { return }
+    @Test(.needs(.python, .gdcmconv)) func lossyCTAndLosslessMultiFrameDecodeIndependently() throws {
+        let tools = try IndependentDecoders.tools()
+        let lossy = try Self.transcoder(.lossy(ratio: 20))
+        let lossless = try Self.transcoder(.lossless)
         let ct = try PhantomCT.file(slices: [120], of: 300)
         let frames = try SyntheticImage(name: "mf", rows: 40, columns: 32, frames: 3, bitsStored: 12, isSigned: true)
             .file()

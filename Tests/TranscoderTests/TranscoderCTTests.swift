@@ -34,9 +34,10 @@ import Testing
         }
     }
 
-    @Test func singleCTSliceValidatesAndDecodesIndependently() throws {
+    @Test(.needs(.python, .gdcmconv, .dciodvfy)) func singleCTSliceValidatesAndDecodesIndependently() throws {
         let input = try PhantomCT.file(slices: [150], of: 300)
-        guard let tools = try IndependentDecoders.tools(), let validator = try DICOMValidator.tool() else { return }
+        let tools = try IndependentDecoders.tools()
+        let validator = try DICOMValidator.tool()
         try withTemporaryDirectory { directory in
             let original = directory.appendingPathComponent("ct.dcm").path
             try Data(input).write(to: URL(fileURLWithPath: original))

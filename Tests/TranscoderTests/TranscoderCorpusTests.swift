@@ -35,10 +35,11 @@ import Testing
         "dicomdirtests/DICOMDIR-nooffset": .unreadableDICOM,
     ]
 
-    @Test func everyNativeImagePydicomReadsIsTranscodedAndDecodesIndependently() throws {
-        guard let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files"),
-            let tools = try IndependentDecoders.tools(), let validator = try DICOMValidator.tool()
-        else { return }
+    @Test(.needs(.pydicomTestFiles, .python, .gdcmconv, .dciodvfy))
+    func everyNativeImagePydicomReadsIsTranscodedAndDecodesIndependently() throws {
+        let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files")
+        let tools = try IndependentDecoders.tools()
+        let validator = try DICOMValidator.tool()
         let listing = try runProcess(
             tools.python,
             [TestEnvironment.testsFolder("python").appendingPathComponent("list_readable.py").path, root.path]

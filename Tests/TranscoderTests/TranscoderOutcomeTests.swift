@@ -168,7 +168,7 @@ import Testing
         },
     ]
 
-    @Test(arguments: refused)
+    @Test(.needs(.gdcmconv), arguments: refused)
     func inputsWeDoNotEncodeAreCopiedWithTheirReason(_ refused: Refused) throws {
         let input = try refused.input()
         guard case .notTranscodable(let reason) = try Self.transcode(input) else {
@@ -177,13 +177,12 @@ import Testing
         }
         #expect(reason.contains(refused.reason), "\(reason)")
         // The gdcmconv backend runs the same check, so both copy the same files.
-        if let backend = try TestEnvironment.require(GDCMConvBackend(), "gdcmconv"),
-            let gdcm = GDCMTranscoder(
-                options: TranscoderOptions(mode: .lossy(ratio: 10)),
-                logger: Self.logger,
-                backend: backend
-            )
-        {
+        let backend = try TestEnvironment.require(GDCMConvBackend(), "gdcmconv")
+        if let gdcm = GDCMTranscoder(
+            options: TranscoderOptions(mode: .lossy(ratio: 10)),
+            logger: Self.logger,
+            backend: backend
+        ) {
             guard case .notTranscodable(let gdcmReason) = try gdcm.transcode(input) else {
                 Issue.record("\(refused) was transcoded by gdcmconv")
                 return
@@ -203,7 +202,7 @@ import Testing
         try OutputRules.check(input: input, output: file, lossless: false, "overlay with data")
     }
 
-    @Test func truncatedPixelDataFails() throws {
+    @Test(.needs(.gdcmconv)) func truncatedPixelDataFails() throws {
         var short = Self.base
         short.pixelDataLengthDelta = -2
         #expect(throws: TranscoderError.truncatedPixelData) { try Self.transcode(short.file()) }
@@ -219,13 +218,12 @@ import Testing
         let full = try Self.base.file()
         #expect(throws: TranscoderError.truncatedPixelData) { try Self.transcode(Array(full.dropLast(100))) }
         // The gdcmconv backend refuses it the same way, before running anything.
-        if let backend = try TestEnvironment.require(GDCMConvBackend(), "gdcmconv"),
-            let gdcm = GDCMTranscoder(
-                options: TranscoderOptions(mode: .lossless),
-                logger: Self.logger,
-                backend: backend
-            )
-        {
+        let backend = try TestEnvironment.require(GDCMConvBackend(), "gdcmconv")
+        if let gdcm = GDCMTranscoder(
+            options: TranscoderOptions(mode: .lossless),
+            logger: Self.logger,
+            backend: backend
+        ) {
             #expect(throws: TranscoderError.truncatedPixelData) { try gdcm.transcode(Array(full.dropLast(100))) }
         }
     }

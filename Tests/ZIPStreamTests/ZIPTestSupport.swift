@@ -37,10 +37,9 @@ struct ToolFailure: Error, CustomStringConvertible {
     var description: String { "\(tool) exited with \(status): \(output)" }
 }
 
-/// Checks `archive` with Python's zipfile against `expected`; `nil` (skip) without the test Python
-/// outside CI.
-func checkWithPythonZipfile(_ archive: URL, expected: [ExpectedEntry]) throws -> ZipCheckResult? {
-    guard let python = try TestEnvironment.require(TestEnvironment.python, "DICOM_J2K_PYTHON") else { return nil }
+/// Checks `archive` with Python's zipfile against `expected` (the test needs `.needs(.python)`).
+func checkWithPythonZipfile(_ archive: URL, expected: [ExpectedEntry]) throws -> ZipCheckResult {
+    let python = try TestEnvironment.require(TestEnvironment.python, "DICOM_J2K_PYTHON")
     let manifest = archive.deletingPathExtension().appendingPathExtension("manifest.json")
     try JSONEncoder().encode(expected).write(to: manifest)
     defer { try? FileManager.default.removeItem(at: manifest) }
@@ -52,12 +51,10 @@ func checkWithPythonZipfile(_ archive: URL, expected: [ExpectedEntry]) throws ->
     return try JSONDecoder().decode(ZipCheckResult.self, from: Data(result.stdout.utf8))
 }
 
-/// Runs Info-ZIP's `unzip -t` (tests the CRC of every entry, or of `entries` only); `nil` (skip) when
-/// unzip is missing outside CI.
-func testWithUnzip(_ archive: URL, entries: [String] = []) throws -> ProcessResult? {
-    let path = "/usr/bin/unzip"
-    let unzip = FileManager.default.isExecutableFile(atPath: path) ? path : nil
-    guard let unzip = try TestEnvironment.require(unzip, "unzip (Debian package unzip)") else { return nil }
+/// Runs Info-ZIP's `unzip -t` (tests the CRC of every entry, or of `entries` only; the test needs
+/// `.needs(.unzip)`).
+func testWithUnzip(_ archive: URL, entries: [String] = []) throws -> ProcessResult {
+    let unzip = try TestEnvironment.require(TestEnvironment.unzip, "unzip (Debian package unzip)")
     return try runProcess(unzip, ["-t", "-q", archive.path] + entries)
 }
 

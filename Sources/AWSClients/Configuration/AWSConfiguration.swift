@@ -52,6 +52,11 @@ public struct AWSConfiguration: Sendable {
     public var attemptTimeout: Duration
     /// The limit for a whole operation, retries and backoff included; `nil` for none (default 5 min).
     public var operationTimeout: Duration?
+    /// The slowest upload rate still accepted, bytes per second (default 256 KiB/s). A request with
+    /// a body of *n* bytes gets *n* / rate on top of ``attemptTimeout`` (an 8 MiB part 32 s more)
+    /// and that much per attempt on top of ``operationTimeout``, so a large part is not cut off
+    /// while a small request still fails fast.
+    public var minimumUploadRate: Int = 256 * 1024
 
     /// Explicit configuration.
     public init(

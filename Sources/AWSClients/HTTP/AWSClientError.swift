@@ -4,7 +4,7 @@ public struct AWSClientError: Error, CustomStringConvertible {
     /// What kind of failure; compare with the static members (`error.code == .timeout`).
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case configuration, credentials, connection, timeout, invalidResponse, retryQuotaExceeded
+            case configuration, credentials, connection, requestFailed, timeout, invalidResponse, retryQuotaExceeded
         }
         private let base: Base
 
@@ -12,8 +12,12 @@ public struct AWSClientError: Error, CustomStringConvertible {
         public static let configuration = Code(base: .configuration)
         /// Credentials could not be obtained (none configured, or the credentials endpoint failed).
         public static let credentials = Code(base: .credentials)
-        /// The connection failed, was reset or closed early.
+        /// The connection failed, was refused, reset or closed early, or the host name did not
+        /// resolve: transient, retried.
         public static let connection = Code(base: .connection)
+        /// The request failed in a way another attempt cannot fix (TLS certificate verification or
+        /// handshake, a protocol error, an error the client does not know): not retried.
+        public static let requestFailed = Code(base: .requestFailed)
         /// An attempt or the whole operation ran out of time.
         public static let timeout = Code(base: .timeout)
         /// The service answered with something this client cannot parse.

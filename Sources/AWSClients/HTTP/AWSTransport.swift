@@ -18,6 +18,7 @@ package struct AWSTransport: Sendable {
     package let retryQuota: RetryQuota
     package let attemptTimeout: Duration
     package let operationTimeout: Duration?
+    package let minimumUploadRate: Int
 
     /// Bodies of buffered responses larger than this are refused (a ListObjectsV2 page is ~1 MB).
     package static let maximumBufferedBody = 64 * 1024 * 1024
@@ -33,6 +34,7 @@ package struct AWSTransport: Sendable {
         self.retryQuota = RetryQuota()
         self.attemptTimeout = configuration.attemptTimeout
         self.operationTimeout = configuration.operationTimeout
+        self.minimumUploadRate = max(1, configuration.minimumUploadRate)
     }
 
     /// Decides whether a response is an error: returns the typed error, or `nil` for success.
@@ -121,7 +123,8 @@ package struct AWSTransport: Sendable {
         _ body: (Int, HTTPClientRequest, Duration, Logger) async throws -> T
     ) async throws -> T {
         let flag = ConsumptionFlag()
-        let deadline = operationTimeout.map { ContinuousClock.now + $0 }
+        let transfer = transferAllowance(request)
+        let deadline = operationTimeout.map { ContinuousClock.now + $0 + transfer * retryPolicy.maxAttempts }
         let logger = Self.logger(logger, for: request)
         return try await withRetries(
             policy: retryPolicy,
@@ -133,7 +136,8 @@ package struct AWSTransport: Sendable {
         ) { attempt in
             attempts?.increment()
             let prepared = try await prepare(request, flag: flag, logger: logger)
-            return try await body(attempt, prepared, attemptLimit(request, deadline: deadline), logger)
+            let limit = attemptLimit(request, transfer: transfer, deadline: deadline)
+            return try await body(attempt, prepared, limit, logger)
         }
     }
 
@@ -148,8 +152,24 @@ package struct AWSTransport: Sendable {
         return true
     }
 
-    private func attemptLimit(_ request: AWSHTTPRequest, deadline: ContinuousClock.Instant?) -> Duration {
-        let limit = request.attemptTimeout ?? attemptTimeout
+    /// The time sending the request body may take at the minimum upload rate: added to the
+    /// attempt timeout, which would otherwise also have to cover a 5 GiB part.
+    package func transferAllowance(_ request: AWSHTTPRequest) -> Duration {
+        let length: Int64
+        switch request.body {
+        case .empty: length = 0
+        case .bytes(let buffer): length = Int64(buffer.readableBytes)
+        case .stream(let stream): length = max(0, stream.length)
+        }
+        return .seconds(Double(length) / Double(minimumUploadRate))
+    }
+
+    private func attemptLimit(
+        _ request: AWSHTTPRequest,
+        transfer: Duration,
+        deadline: ContinuousClock.Instant?
+    ) -> Duration {
+        let limit = (request.attemptTimeout ?? attemptTimeout) + transfer
         guard let deadline else { return limit }
         return max(.milliseconds(1), min(limit, deadline - .now))
     }

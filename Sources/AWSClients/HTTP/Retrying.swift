@@ -4,6 +4,12 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Runs `attempt` until it succeeds, fails finally, or the policy's attempts, the retry quota or
 /// the deadline run out. The error of the last attempt is rethrown unchanged.
 ///
@@ -77,7 +83,12 @@ package func classifyForRetry(_ error: any Error) -> RetryDisposition {
     }
 }
 
-/// Classifies errors of the HTTP stack: timeouts and broken connections are retryable.
+/// Classifies errors of the HTTP stack; `nil` for anything not known to be transient, which is
+/// then final (docs/aws.md has the table and the reasons).
+///
+/// - timeouts (connect, read, write, TLS handshake, pool, deadline): `.timeout`;
+/// - a connection refused, reset, closed or cut short, and a failed name lookup: `.transient`;
+/// - TLS verification and handshake failures, invalid URLs, unknown errors: not retried (`nil`).
 package func transportDisposition(_ error: any Error) -> RetryDisposition? {
     if let error = error as? HTTPClientError {
         switch error {
@@ -90,7 +101,11 @@ package func transportDisposition(_ error: any Error) -> RetryDisposition? {
             return nil
         }
     }
-    if error is IOError || error is NIOConnectionError { return .transient }
+    if let error = error as? IOError { return transientErrnos.contains(error.errnoCode) ? .transient : nil }
+    // Refused connections and failed DNS lookups (resolver hiccups happen in Lambda and VPCs).
+    if error is NIOConnectionError { return .transient }
+    if error is SocketAddressError.UnknownHost { return .transient }
+    if case SocketAddressError.unknown = error { return .transient }
     // A connection closed before the announced end of the body surfaces as a parse error.
     if error is HTTPParserError { return .transient }
     if let error = error as? ChannelError {
@@ -103,11 +118,18 @@ package func transportDisposition(_ error: any Error) -> RetryDisposition? {
     return nil
 }
 
+/// The `errno` values of a network fault worth another attempt.
+private let transientErrnos: Set<Int32> = [
+    ECONNRESET, ECONNREFUSED, ECONNABORTED, EPIPE, ETIMEDOUT, ENETUNREACH, ENETDOWN, EHOSTUNREACH, EHOSTDOWN,
+    EAGAIN,
+]
+
 extension AWSClientError: RetryClassifiable {
     package var retryDisposition: RetryDisposition {
         switch code {
         case .timeout: .timeout
         case .connection: .transient
+        // .requestFailed (TLS, protocol, unknown), .configuration, .credentials, … are final.
         default: .final
         }
     }
@@ -128,7 +150,18 @@ extension AWSClientError: RetryClassifiable {
                 underlying: error
             )
         default:
-            return AWSClientError(.connection, "the HTTP request failed", operation: operation, underlying: error)
+            // (An unsupported scheme cannot get here: AWSEndpoint accepts http and https only.)
+            if let error = error as? HTTPClientError, [.invalidURL, .emptyHost, .emptyScheme].contains(error) {
+                return AWSClientError(
+                    .configuration,
+                    "the endpoint URL is invalid",
+                    operation: operation,
+                    underlying: error
+                )
+            }
+            // TLS verification and handshake failures, protocol errors, anything unknown: another
+            // attempt would fail the same way, so it is not made.
+            return AWSClientError(.requestFailed, "the HTTP request failed", operation: operation, underlying: error)
         }
     }
 }

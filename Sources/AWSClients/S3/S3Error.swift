@@ -71,9 +71,14 @@ public struct S3Error: Error, CustomStringConvertible {
         self.key = key
     }
 
-    public var description: String {
+    public var description: String { describe(withKey: true) }
+
+    /// The description without the key (keys often carry patient names): for logs above `debug`.
+    public var descriptionWithoutKey: String { describe(withKey: false) }
+
+    private func describe(withKey: Bool) -> String {
         var text = "S3Error.\(code) in \(operation)"
-        if let bucket { text += " s3://\(bucket)/\(key ?? "")" }
+        if let bucket { text += withKey ? " s3://\(bucket)/\(key ?? "")" : " s3://\(bucket)/…" }
         text += ": \(errorCode)"
         if !message.isEmpty { text += " – \(message)" }
         if let statusCode { text += " (HTTP \(statusCode)" + (requestID.map { ", request \($0)" } ?? "") + ")" }
@@ -147,4 +152,9 @@ extension S3Error {
         default: return .service
         }
     }
+}
+
+/// An error as it may be logged above `debug`: S3 errors without their key.
+package func loggable(_ error: any Error) -> String {
+    (error as? S3Error)?.descriptionWithoutKey ?? "\(error)"
 }

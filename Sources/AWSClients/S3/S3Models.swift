@@ -139,3 +139,10 @@ func parseHTTPDate(_ text: String) -> Date? {
     formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
     return formatter.date(from: text)
 }
+
+/// A multipart upload in progress (ListMultipartUploads).
+public struct S3MultipartUpload: Sendable, Equatable {
+    public var key: String
+    public var uploadID: String
+    public var initiated: Date?
+}

@@ -33,6 +33,14 @@ extension S3Client {
     public static let maximumPartCount = 10_000
 
     /// Starts a multipart upload; returns its upload ID.
+    ///
+    /// An attempt that timed out or lost its connection may still have created an upload, whose
+    /// ID never arrived: nobody would complete or abort it, and S3 would keep its (empty) upload
+    /// until a lifecycle rule removes it. So when this call needed more than one attempt, or failed
+    /// after an attempt that may have landed, it lists the key's uploads started since the call
+    /// began (ListMultipartUploads) and aborts every one but the ID it returns. A concurrent
+    /// writer of the same key that started meanwhile loses its upload too; keys here are written
+    /// by one job each, and an upload lost that way fails loudly rather than silently.
     public func createMultipartUpload(
         bucket: String,
         key: String,
@@ -42,18 +50,31 @@ extension S3Client {
     ) async throws -> String {
         let operation = "S3.CreateMultipartUpload"
         try Self.validate(key: key, operation: operation, bucket: bucket)
-        let response = try await transport.execute(
-            request(
-                operation,
-                .POST,
-                bucket: bucket,
-                key: key,
-                query: [("uploads", "")],
-                headers: Self.objectHeaders(contentType: contentType, metadata: metadata)
-            ),
-            logger: logger,
-            decodeError: Self.errorDecoder(operation, bucket: bucket, key: key)
-        )
+        let attempts = AttemptCounter()
+        let started = Date()
+        let response: AWSHTTPResponse
+        do {
+            response = try await transport.execute(
+                request(
+                    operation,
+                    .POST,
+                    bucket: bucket,
+                    key: key,
+                    query: [("uploads", "")],
+                    headers: Self.objectHeaders(contentType: contentType, metadata: metadata)
+                ),
+                logger: logger,
+                attempts: attempts,
+                decodeError: Self.errorDecoder(operation, bucket: bucket, key: key)
+            )
+        } catch {
+            // An attempt that failed with a retryable error (or was cancelled) may have landed.
+            let mayHaveLanded = attempts.value > 1 || classifyForRetry(error) != .final || error is CancellationError
+            if attempts.value > 0, mayHaveLanded {
+                await abortUploads(bucket: bucket, key: key, except: nil, since: started, logger: logger)
+            }
+            throw error
+        }
         guard let root = try? XMLTree.parse(response.body.readableBytesView),
             let uploadID = root.text(of: "UploadId"), !uploadID.isEmpty
         else {
@@ -68,7 +89,96 @@ extension S3Client {
                 key: key
             )
         }
+        if attempts.value > 1 {
+            await abortUploads(bucket: bucket, key: key, except: uploadID, since: started, logger: logger)
+        }
         return uploadID
+    }
+
+    /// Multipart uploads in progress under `prefix` (ListMultipartUploads, every page).
+    public func listMultipartUploads(bucket: String, prefix: String, logger: Logger) async throws -> [S3MultipartUpload]
+    {
+        let operation = "S3.ListMultipartUploads"
+        var uploads: [S3MultipartUpload] = []
+        var markers: (key: String, uploadID: String)?
+        var seen: Set<String> = []
+        while true {
+            // Keys as they are, not `encoding-type=url`: LocalStack answers `EncodingType` url but
+            // sends the keys unencoded, and decoding `+` as a space would name another key. (A key
+            // holding characters XML 1.0 cannot carry makes the page unreadable: an error, and the
+            // clean-up, which is best effort, gives up.)
+            var query: [(name: String, value: String)] = [("uploads", ""), ("prefix", prefix)]
+            if let markers { query += [("key-marker", markers.key), ("upload-id-marker", markers.uploadID)] }
+            let response = try await transport.execute(
+                request(operation, .GET, bucket: bucket, key: nil, query: query),
+                logger: logger,
+                decodeError: Self.errorDecoder(operation, bucket: bucket, key: prefix)
+            )
+            let invalid = { (message: String) in
+                S3Error(
+                    code: .invalidResponse,
+                    errorCode: "InvalidResponse",
+                    message: message,
+                    requestID: response.requestID,
+                    statusCode: Int(response.status.code),
+                    operation: operation,
+                    bucket: bucket
+                )
+            }
+            guard let root = try? XMLTree.parse(response.body.readableBytesView),
+                root.name == "ListMultipartUploadsResult"
+            else { throw invalid("unreadable ListMultipartUploads response") }
+            for element in root.children("Upload") {
+                guard let key = element.text(of: "Key"), let uploadID = element.text(of: "UploadId") else {
+                    throw invalid("an <Upload> without Key or UploadId")
+                }
+                uploads.append(
+                    S3MultipartUpload(
+                        key: key,
+                        uploadID: uploadID,
+                        initiated: element.text(of: "Initiated").flatMap(parseISO8601)
+                    )
+                )
+            }
+            guard root.text(of: "IsTruncated") == "true" else { return uploads }
+            guard let nextKey = root.text(of: "NextKeyMarker"), let nextID = root.text(of: "NextUploadIdMarker"),
+                seen.insert(nextKey + "\u{0}" + nextID).inserted
+            else { throw invalid("a truncated ListMultipartUploads page without new markers") }
+            markers = (nextKey, nextID)
+        }
+    }
+
+    /// Aborts the uploads of exactly `key` started since `since` (less a minute for clock skew),
+    /// except `keep`. Best effort: what it cannot abort the bucket's lifecycle rule removes later.
+    private func abortUploads(bucket: String, key: String, except keep: String?, since: Date, logger: Logger) async {
+        let client = self
+        // In its own task, so a cancelled caller still cleans up.
+        let cleanup = Task { () -> Int in
+            let cutoff = since.addingTimeInterval(-60)
+            let orphans = try await client.listMultipartUploads(bucket: bucket, prefix: key, logger: logger)
+                .filter { $0.key == key && $0.uploadID != keep && ($0.initiated.map { $0 >= cutoff } ?? false) }
+            for orphan in orphans {
+                try await client.abortMultipartUpload(
+                    bucket: bucket,
+                    key: key,
+                    uploadID: orphan.uploadID,
+                    logger: logger
+                )
+            }
+            return orphans.count
+        }
+        do {
+            let aborted = try await cleanup.value
+            logger.debug(
+                "aborted multipart uploads an earlier CreateMultipartUpload attempt left",
+                metadata: ["s3.key": "\(key)", "s3.aborted_uploads": "\(aborted)"]
+            )
+        } catch {
+            logger.info(
+                "could not look for multipart uploads a retried CreateMultipartUpload may have left; a lifecycle rule removes them",
+                metadata: ["error": "\(loggable(error))"]
+            )
+        }
     }
 
     /// Uploads part `partNumber` (1…10,000). Parts must be at least 5 MiB, except the last.

@@ -271,10 +271,12 @@ extension S3Client {
         do {
             try await abort.value
         } catch {
+            // The key only at debug level: keys often carry patient names.
             logger.info(
                 "could not abort multipart upload; its parts stay until a lifecycle rule removes them",
-                metadata: ["s3.key": "\(key)", "s3.upload_id": "\(uploadID)", "error": "\(error)"]
+                metadata: ["s3.upload_id": "\(uploadID)", "error": "\(loggable(error))"]
             )
+            logger.debug("multipart upload left behind", metadata: ["s3.key": "\(key)", "s3.upload_id": "\(uploadID)"])
         }
     }
 }

@@ -16,6 +16,7 @@ public struct S3ObjectListing: AsyncSequence, Sendable {
         let listing: S3ObjectListing
         var buffered: [S3Object] = []
         var token: String?
+        var tokens = S3ContinuationTokens()
         var finished = false
 
         public mutating func next() async throws -> S3Object? {
@@ -28,14 +29,40 @@ public struct S3ObjectListing: AsyncSequence, Sendable {
                     logger: listing.logger
                 )
                 buffered = page.objects.reversed()
-                token = page.nextContinuationToken
                 finished = !page.isTruncated
+                token = finished ? nil : try tokens.next(page, bucket: listing.bucket)
             }
             return buffered.popLast()
         }
     }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(listing: self) }
+}
+
+/// The continuation tokens of one listing: a token S3 (or something pretending to be S3) hands
+/// out twice would make the listing loop for ever, repeating keys, so it ends the listing with an
+/// error instead.
+package struct S3ContinuationTokens: Sendable {
+    private var seen: Set<String> = []
+
+    package init() {}
+
+    /// The token for the page after `page` (which is truncated).
+    /// - Throws: ``S3Error/Code/invalidResponse`` (`RepeatedContinuationToken`) for a token seen before.
+    package mutating func next(_ page: S3ListPage, bucket: String) throws -> String? {
+        guard let token = page.nextContinuationToken else { return nil }
+        guard seen.insert(token).inserted else {
+            throw S3Error(
+                code: .invalidResponse,
+                errorCode: "RepeatedContinuationToken",
+                message:
+                    "ListObjectsV2 returned a continuation token it had returned before; the listing would not end",
+                operation: "S3.ListObjectsV2",
+                bucket: bucket
+            )
+        }
+        return token
+    }
 }
 
 /// A GetObject response: metadata, and the body to stream.

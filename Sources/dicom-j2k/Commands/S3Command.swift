@@ -4,6 +4,12 @@ import Foundation
 import Logging
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// `dicom-j2k s3 ls|cp`: look at and move objects by hand, with the same client the worker uses.
 struct S3Command: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,6 +39,7 @@ struct S3Command: AsyncParsableCommand {
             try await withAWSHTTPClient { http in
                 let s3 = S3Client(configuration: configuration, httpClient: http)
                 var token: String?
+                var tokens = S3ContinuationTokens()
                 repeat {
                     let page = try await s3.listObjectsV2(
                         bucket: location.bucket,
@@ -41,12 +48,15 @@ struct S3Command: AsyncParsableCommand {
                         continuationToken: token,
                         logger: logger
                     )
-                    for prefix in page.commonPrefixes { print("\(String(repeating: " ", count: 30))PRE \(prefix)") }
+                    // Keys are escaped: a key may hold control characters that would drive the terminal.
+                    for prefix in page.commonPrefixes {
+                        print("\(String(repeating: " ", count: 30))PRE \(prefix.escapedForTerminal)")
+                    }
                     for object in page.objects {
                         let date = object.lastModified.map(Self.format) ?? "-"
-                        print("\(date) \(String(object.size).leftPadded(to: 10)) \(object.key)")
+                        print("\(date) \(String(object.size).leftPadded(to: 10)) \(object.key.escapedForTerminal)")
                     }
-                    token = page.isTruncated ? page.nextContinuationToken : nil
+                    token = page.isTruncated ? try tokens.next(page, bucket: location.bucket) : nil
                 } while token != nil
             }
         }
@@ -65,7 +75,7 @@ struct S3Command: AsyncParsableCommand {
             commandName: "cp",
             abstract: "Copy a file to S3, an object to a file (`-` for stdout), or an object to another key.",
             discussion:
-                "A destination ending in / (or a bucket alone, or a local directory) takes the source's file name. Objects larger than one part (--part-size) are uploaded as streamed multipart uploads."
+                "A destination ending in / (or a bucket alone, or a local directory) takes the source's file name; a key whose last segment is empty, `.` or `..` is then refused. A download writes a temporary file beside the target and renames it over the target: nothing else is removed, and a directory is never replaced. Objects larger than one part (--part-size) are uploaded as streamed multipart uploads."
         )
 
         @Argument(help: "Source: a local file or s3://bucket/key.")
@@ -98,7 +108,7 @@ struct S3Command: AsyncParsableCommand {
                 let s3 = S3Client(configuration: configuration, httpClient: http)
                 switch (from, to) {
                 case (.local(let path), .s3(let target)):
-                    let key = Self.targetKey(target, sourceName: (path as NSString).lastPathComponent)
+                    let key = try Self.targetKey(target, sourceName: { (path as NSString).lastPathComponent })
                     let result = try await upload(
                         file: path,
                         to: S3URI(bucket: target.bucket, key: key),
@@ -106,12 +116,12 @@ struct S3Command: AsyncParsableCommand {
                         logger: logger
                     )
                     print(
-                        "upload: \(path) to s3://\(target.bucket)/\(key) (\(result.bytes) bytes, ETag \(result.etag ?? "-"))"
+                        "upload: \(path) to s3://\(target.bucket)/\(key.escapedForTerminal) (\(result.bytes) bytes, ETag \(result.etag ?? "-"))"
                     )
                 case (.s3(let object), .local(let path)):
                     try await download(object, to: path, s3: s3, logger: logger)
                 case (.s3(let object), .s3(let target)):
-                    let key = Self.targetKey(target, sourceName: Self.lastComponent(object.key))
+                    let key = try Self.targetKey(target, sourceName: { try Self.fileName(of: object) })
                     let download = try await s3.getObject(bucket: object.bucket, key: object.key, logger: logger)
                     let result = try await s3.withMultipartUpload(
                         bucket: target.bucket,
@@ -121,7 +131,9 @@ struct S3Command: AsyncParsableCommand {
                     ) { writer in
                         for try await chunk in download.body { try await writer.write(chunk) }
                     }
-                    print("copy: \(object) to s3://\(target.bucket)/\(key) (ETag \(result.etag ?? "-"))")
+                    print(
+                        "copy: \(object.description.escapedForTerminal) to s3://\(target.bucket)/\(key.escapedForTerminal) (ETag \(result.etag ?? "-"))"
+                    )
                 case (.local, .local):
                     throw ValidationError("one side must be s3://bucket/key")
                 }
@@ -162,27 +174,31 @@ struct S3Command: AsyncParsableCommand {
             return (written, result.etag)
         }
 
-        /// Streams an object to a file (written beside it, then renamed, so a failure leaves no
-        /// partial file) or to stdout.
+        /// Streams an object to a file or to stdout. The bytes go to a new temporary file beside the
+        /// target (created exclusively, so no existing file is truncated), which is then renamed over
+        /// the target: a failure leaves nothing behind, and nothing but the target file is replaced
+        /// (rename(2) refuses to replace a directory).
         func download(_ object: S3URI, to path: String, s3: S3Client, logger: Logger) async throws {
-            let download = try await s3.getObject(bucket: object.bucket, key: object.key, logger: logger)
             if path == "-" {
+                let download = try await s3.getObject(bucket: object.bucket, key: object.key, logger: logger)
                 for try await chunk in download.body { FileHandle.standardOutput.write(Data(chunk.readableBytesView)) }
                 return
             }
-            var target = path
+            let target = try Self.localTarget(for: object, at: path)
             var isDirectory: ObjCBool = false
-            if path.hasSuffix("/")
-                || (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue)
-            {
-                target = (path as NSString).appendingPathComponent(Self.lastComponent(object.key))
+            if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw ValidationError("\(target) is a directory; it is not replaced")
             }
-            let partial = target + ".part"
-            guard FileManager.default.createFile(atPath: partial, contents: nil),
-                let handle = FileHandle(forWritingAtPath: partial)
-            else {
-                throw ValidationError("cannot create \(partial)")
+            let download = try await s3.getObject(bucket: object.bucket, key: object.key, logger: logger)
+            let directory = (target as NSString).deletingLastPathComponent
+            let partial =
+                (directory.isEmpty ? "." : directory)
+                + "/.\((target as NSString).lastPathComponent).\(UUID().uuidString.prefix(8)).part"
+            let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw ValidationError("cannot create \(partial): \(String(cString: strerror(errno)))")
             }
+            let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             do {
                 var bytes: Int64 = 0
                 for try await chunk in download.body {
@@ -190,29 +206,72 @@ struct S3Command: AsyncParsableCommand {
                     bytes += Int64(chunk.readableBytes)
                 }
                 try handle.close()
-                if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
-                try FileManager.default.moveItem(atPath: partial, toPath: target)
-                print("download: \(object) to \(target) (\(bytes) bytes)")
+                guard rename(partial, target) == 0 else {
+                    throw ValidationError("cannot rename \(partial) to \(target): \(String(cString: strerror(errno)))")
+                }
+                print("download: \(object.description.escapedForTerminal) to \(target) (\(bytes) bytes)")
             } catch {
                 try? handle.close()
-                try? FileManager.default.removeItem(atPath: partial)
+                unlink(partial)
                 throw error
             }
         }
 
-        /// `s3://bucket/dir/` or `s3://bucket` take the source's name; anything else is the key.
-        static func targetKey(_ target: S3URI, sourceName: String) -> String {
-            target.key.isEmpty || target.key.hasSuffix("/") ? target.key + sourceName : target.key
+        /// The local file an object is written to: `path` itself, or, when `path` is a directory
+        /// (or ends in `/`), the key's last segment inside it.
+        static func localTarget(for object: S3URI, at path: String) throws -> String {
+            var isDirectory: ObjCBool = false
+            guard
+                path.hasSuffix("/")
+                    || (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                        && isDirectory.boolValue)
+            else { return path }
+            return (path as NSString).appendingPathComponent(try fileName(of: object))
         }
 
-        static func lastComponent(_ key: String) -> String {
-            key.split(separator: "/").last.map(String.init) ?? key
+        /// The key's last segment as a file name. Empty, `.` and `..` would name the folder itself
+        /// or its parent, so they are refused rather than guessed at; a `/` cannot occur in a segment,
+        /// so the name never leaves the target folder.
+        static func fileName(of object: S3URI) throws -> String {
+            let name = object.key.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? ""
+            guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(0) else {
+                throw ValidationError(
+                    "\(object.description.escapedForTerminal) has no usable file name (its last segment is empty, . or ..); give a target file name"
+                )
+            }
+            return name
+        }
+
+        /// `s3://bucket/dir/` or `s3://bucket` take the source's name; anything else is the key.
+        static func targetKey(_ target: S3URI, sourceName: () throws -> String) throws -> String {
+            target.key.isEmpty || target.key.hasSuffix("/") ? target.key + (try sourceName()) : target.key
         }
     }
 }
 
 extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: " ", count: width - count) + self
+    func leftPadded(to width: Int, with pad: Character = " ") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}
+
+extension String {
+    /// The string with control and format characters (C0, DEL, C1, bidirectional overrides, …) and
+    /// backslashes written as escapes, so printing a key can neither drive the terminal nor disguise
+    /// itself.
+    var escapedForTerminal: String {
+        var escaped = ""
+        for scalar in unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator:
+                escaped +=
+                    scalar.value < 0x100
+                    ? "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2, with: "0")
+                    : "\\u{" + String(scalar.value, radix: 16) + "}"
+            default:
+                if scalar == "\\" { escaped += "\\\\" } else { escaped.unicodeScalars.append(scalar) }
+            }
+        }
+        return escaped
     }
 }

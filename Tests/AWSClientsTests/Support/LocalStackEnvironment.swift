@@ -37,13 +37,10 @@ struct LocalStackEnvironment {
     static func require() throws -> LocalStackEnvironment {
         let variables = Self.variables
         func value(_ key: String) throws -> String {
-            guard
-                let value = try TestEnvironment.require(
-                    variables[key].flatMap { $0.isEmpty ? nil : $0 },
-                    "\(key) (scripts/test.sh starts LocalStack and sets it)"
-                )
-            else { throw MissingTestDataError("\(key) (scripts/test.sh starts LocalStack and sets it)") }
-            return value
+            try TestEnvironment.require(
+                variables[key].flatMap { $0.isEmpty ? nil : $0 },
+                "\(key) (scripts/test.sh starts LocalStack and sets it)"
+            )
         }
         let endpoint = try value("DICOM_J2K_TEST_ENDPOINT")
         let configuration = try AWSConfiguration(environment: [

@@ -11,6 +11,8 @@ final class MiniS3: Sendable {
     struct State {
         var objects: [String: [UInt8]] = [:]
         var uploads: [String: [Int: [UInt8]]] = [:]
+        /// The path (`/bucket/key`) each upload was created for.
+        var uploadPaths: [String: String] = [:]
         var aborted: [String] = []
         var nextUpload = 1
     }
@@ -48,10 +50,23 @@ final class MiniS3: Sendable {
         let path = request.path
         return state.withLock { state -> FaultServer.Action in
             switch (request.method, query["uploads"], query["uploadId"]) {
+            case (.GET, .some, _):
+                // ListMultipartUploads: the bucket is the path, keys start after it.
+                let prefix = (query["prefix"] ?? "").removingPercentEncoding ?? ""
+                var xml = "<ListMultipartUploadsResult><Bucket>b</Bucket><IsTruncated>false</IsTruncated>"
+                for (id, uploadPath) in state.uploadPaths.sorted(by: { $0.key < $1.key })
+                where state.uploads[id] != nil {
+                    let key = String(uploadPath.dropFirst(path.count + 1))
+                    guard uploadPath.hasPrefix(path + "/"), key.hasPrefix(prefix) else { continue }
+                    xml += "<Upload><Key>\(key)</Key><UploadId>\(id)</UploadId>"
+                    xml += "<Initiated>\(Date().ISO8601Format())</Initiated></Upload>"
+                }
+                return .respond(.ok, body: ByteBuffer(string: xml + "</ListMultipartUploadsResult>"))
             case (.POST, .some, _):
                 let id = "upload-\(state.nextUpload)"
                 state.nextUpload += 1
                 state.uploads[id] = [:]
+                state.uploadPaths[id] = path
                 return .respond(
                     .ok,
                     body: ByteBuffer(

@@ -82,18 +82,16 @@ enum IndependentDecoders {
         }
     }
 
-    /// The python of the test venv and gdcmconv, or `nil` to skip (an error under CI).
-    static func tools() throws -> (python: String, gdcmconv: String)? {
-        guard
-            let python = try TestEnvironment.require(
-                TestEnvironment.python,
-                "test venv python (pydicom, pylibjpeg-openjpeg)"
-            ),
-            let gdcmconv = try TestEnvironment.require(
-                FileManager.default.isExecutableFile(atPath: "/usr/bin/gdcmconv") ? "/usr/bin/gdcmconv" : nil,
-                "gdcmconv (Debian libgdcm-tools)"
-            )
-        else { return nil }
+    /// The python of the test venv and gdcmconv (the test declares `.needs(.python, .gdcmconv)`).
+    static func tools() throws -> (python: String, gdcmconv: String) {
+        let python = try TestEnvironment.require(
+            TestEnvironment.python,
+            "test venv python (pydicom, pylibjpeg-openjpeg)"
+        )
+        let gdcmconv = try TestEnvironment.require(
+            TestEnvironment.tool("/usr/bin/gdcmconv"),
+            "gdcmconv (Debian libgdcm-tools)"
+        )
         return (python, gdcmconv)
     }
 
@@ -113,12 +111,8 @@ enum IndependentDecoders {
 /// dicom3tools' dciodvfy: the errors it reports for a file, normalized so that the input's and the
 /// output's can be compared (values that legitimately differ, such as UIDs, are blanked).
 enum DICOMValidator {
-    static func tool() throws -> String? {
-        let path = "/usr/bin/dciodvfy"
-        return try TestEnvironment.require(
-            FileManager.default.isExecutableFile(atPath: path) ? path : nil,
-            "dciodvfy (Debian dicom3tools)"
-        )
+    static func tool() throws -> String {
+        try TestEnvironment.require(TestEnvironment.tool("/usr/bin/dciodvfy"), "dciodvfy (Debian dicom3tools)")
     }
 
     /// The `Error` and `Warning` lines dciodvfy prints for `path`.
