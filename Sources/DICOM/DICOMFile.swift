@@ -8,8 +8,13 @@ import Darwin
 public struct DICOMReadOptions: Sendable {
     /// Sequences nested deeper than this are an error (real data rarely exceeds 5).
     public var maximumNestingDepth = 64
-    /// A deflated data set may inflate to at most this many bytes.
+    /// A deflated data set may inflate to at most this many bytes; checked while inflating, before
+    /// any of it is kept, so a deflate bomb costs CPU time up to this size but no memory.
     public var maximumInflatedSize = 1 << 30
+    /// Asked every few thousand elements and every few MiB inflated; `true` stops reading with
+    /// ``DICOMError/Code/cancelled``. For callers on threads outside Swift concurrency (a job's
+    /// thread pool) that must give up a long parse when the job is cancelled.
+    public var isCancelled: (@Sendable () -> Bool)?
 
     public init() {}
 }
@@ -116,7 +121,12 @@ public struct DICOMFile: Sendable {
         var parseBuffer = parser
         var start = position
         if let declared, declared.isDeflated {
-            let inflated = try Inflate.inflate(bytes[position...], limit: options.maximumInflatedSize, offset: position)
+            let inflated = try Inflate.inflate(
+                bytes[position...],
+                limit: options.maximumInflatedSize,
+                offset: position,
+                isCancelled: options.isCancelled
+            )
             parseBuffer = DataSetParser(bytes: inflated, options: options)
             start = 0
             syntax = declared

@@ -72,10 +72,15 @@ struct DataSetParser {
         itemOffset: Int? = nil
     ) throws(DICOMError) -> (DataSet, Int) {
         var context = context
-        var dataSet = DataSet()
+        // Elements are appended as read and sorted once at the end when they came out of order,
+        // so parsing stays linear whatever the order (inserting each in place would be quadratic).
+        var elements: [DataElement] = []
+        var inOrder = true
         var position = start
-        var lastTag: Tag?
         var firstNonZero = -1
+        func finished(at next: Int) throws(DICOMError) -> (DataSet, Int) {
+            (try DataSet(parsed: elements, sorted: inOrder), next)
+        }
         while true {
             if position >= limit {
                 if end == .undefinedItem {
@@ -86,13 +91,16 @@ struct DataSetParser {
                         offset: itemOffset ?? position
                     )
                 }
-                return (dataSet, position)
+                return try finished(at: position)
             }
             if end == .fileMeta, limit - position < 2 || uint16(at: position, littleEndian: true) != 0x0002 {
-                return (dataSet, position)
+                return try finished(at: position)
             }
             if end == .topLevel, try isTrailingPadding(from: position, to: limit, firstNonZero: &firstNonZero) {
-                return (dataSet, limit)
+                return try finished(at: limit)
+            }
+            if elements.count % Self.cancellationInterval == Self.cancellationInterval - 1 {
+                try checkCancellation(at: position)
             }
             let header = try readHeader(at: position, limit: limit, encoding: context.encoding)
             if header.tag.isDelimiter {
@@ -105,7 +113,7 @@ struct DataSetParser {
                             offset: position
                         )
                     }
-                    return (dataSet, header.valueStart)
+                    return try finished(at: header.valueStart)
                 }
                 throw DICOMError(
                     .unexpectedDelimiter,
@@ -115,18 +123,22 @@ struct DataSetParser {
                 )
             }
             let (element, next) = try parseElement(header, limit: limit, context: context)
-            if let lastTag, element.tag <= lastTag, dataSet.contains(element.tag) {
-                throw DICOMError(
-                    .duplicateTag,
-                    "the tag occurs twice in one data set",
-                    tag: element.tag,
-                    offset: position
-                )
+            if let last = elements.last, element.tag <= last.tag {
+                if element.tag == last.tag { throw DataSet.duplicate(element.tag, offset: position) }
+                inOrder = false
             }
             update(&context, with: element)
-            dataSet.insert(element)
-            lastTag = element.tag
+            elements.append(element)
             position = next
+        }
+    }
+
+    /// Elements between two checks of ``DICOMReadOptions/isCancelled``.
+    static let cancellationInterval = 4096
+
+    func checkCancellation(at position: Int) throws(DICOMError) {
+        if let isCancelled = options.isCancelled, isCancelled() {
+            throw DICOMError(.cancelled, "reading was cancelled", offset: position)
         }
     }
 

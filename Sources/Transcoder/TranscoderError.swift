@@ -14,6 +14,7 @@ public struct TranscoderError: Error, Sendable, Hashable, CustomStringConvertibl
         case writeFailed
         case externalToolFailed
         case ioFailed
+        case cancelled
     }
 
     private let code: Code
@@ -58,6 +59,10 @@ public struct TranscoderError: Error, Sendable, Hashable, CustomStringConvertibl
     /// A temporary file for `gdcmconv` could not be created, written or read.
     public static let ioFailed = TranscoderError(.ioFailed, "")
 
+    /// ``TranscoderOptions/isCancelled`` said stop; the file was not finished.
+    public static let cancelled = TranscoderError(.cancelled, "")
+
+    static func cancelled(_ context: String) -> TranscoderError { .init(.cancelled, context) }
     static func invalidOptions(_ context: String) -> TranscoderError { .init(.invalidOptions, context) }
     static func unreadableDICOM(_ context: String, _ error: some Error) -> TranscoderError {
         .init(.unreadableDICOM, context, underlying: "\(error)")
