@@ -5,6 +5,9 @@
 struct DataSetParser {
     let bytes: [UInt8]
     let options: DICOMReadOptions
+    /// When set, the elements read at the top level (and in the file meta) before an error are
+    /// kept here, for `dump` of a damaged file.
+    var partial: PartialRead?
 
     /// What the parser knows at one nesting level: the encoding, the depth, and the attributes that
     /// decide ambiguous implicit VRs (inherited by nested items, as pydicom and DCMTK do).
@@ -81,6 +84,16 @@ struct DataSetParser {
         func finished(at next: Int) throws(DICOMError) -> (DataSet, Int) {
             (try DataSet(parsed: elements, sorted: inOrder), next)
         }
+        do throws(DICOMError) {
+            return try parseElements()
+        } catch {
+            if let partial, end == .topLevel || end == .fileMeta {
+                partial.keep(elements, fileMeta: end == .fileMeta)
+            }
+            throw error
+        }
+
+        func parseElements() throws(DICOMError) -> (DataSet, Int) {
         while true {
             if position >= limit {
                 if end == .undefinedItem {
@@ -130,6 +143,7 @@ struct DataSetParser {
             update(&context, with: element)
             elements.append(element)
             position = next
+        }
         }
     }
 
@@ -338,6 +352,19 @@ struct DataSetParser {
         case .lutDescriptor: context.lutDescriptorEntries = first
         default: break
         }
+    }
+}
+
+/// What a read got to before it failed (see ``DICOMFile/readForInspection(bytes:options:)``).
+final class PartialRead {
+    var preamble: [UInt8]?
+    var fileMeta: [DataElement] = []
+    var dataSet: [DataElement] = []
+    var syntax: TransferSyntax?
+    var encoding: DataSetEncoding?
+
+    func keep(_ elements: [DataElement], fileMeta isFileMeta: Bool) {
+        if isFileMeta { fileMeta = elements } else { dataSet = elements }
     }
 }
 

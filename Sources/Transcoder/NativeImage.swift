@@ -273,11 +273,16 @@ struct ImageAttributes {
             return fallback
         }
         // DS "512.0" is a whole number; ints covers US, SS, UL, SL, SV, UV, IS and such DS.
-        guard let values = element.ints, values.count == 1, let value = values.first,
-            (-(1 << 31)...(1 << 32)).contains(value)
-        else {
-            let text = element.strings?.joined(separator: "\\") ?? element.ints.map { "\($0)" } ?? "\(element.vr) value"
+        let text =
+            element.strings?.joined(separator: "\\") ?? element.ints?.map(String.init).joined(separator: "\\")
+            ?? "of VR \(element.vr)"
+        guard let values = element.ints, values.count == 1, let value = values.first else {
             problem = "\(name) \(FileText.quoted(text)) is not one whole number"
+            return nil
+        }
+        // Wider than any VR of these attributes needs (US…UL), so nothing later can overflow.
+        guard (-(1 << 31)..<(1 << 32)).contains(value) else {
+            problem = "\(name) \(FileText.quoted(text)) is out of range"
             return nil
         }
         return value

@@ -32,7 +32,7 @@ public struct TranscoderOptions: Sendable {
     /// A Deflated data set inflating to more bytes than this fails (unreadableDICOM), checked while
     /// inflating. The job sizes it like its largest file.
     public var maxInflatedBytes = Self.defaultMaxInflatedBytes
-    public static let defaultMaxInflatedBytes = 512 << 20
+    public static let defaultMaxInflatedBytes = 256 << 20
     /// Asked between frames and while parsing; `true` abandons the file with
     /// ``TranscoderError/cancelled``. The transcoder runs on plain threads, outside Swift's task
     /// cancellation, so a job passes a closure reading its own cancellation flag (an atomic).
