@@ -60,8 +60,8 @@ public struct DICOMError: Error, Sendable, CustomStringConvertible {
         public static let cannotSplitFrames = Code(.cannotSplitFrames)
         /// The file cannot be opened or read.
         public static let fileUnreadable = Code(.fileUnreadable)
-    /// ``DICOMReadOptions/isCancelled`` said stop.
-    public static let cancelled = Code(.cancelled)
+        /// ``DICOMReadOptions/isCancelled`` said stop.
+        public static let cancelled = Code(.cancelled)
 
         public var description: String { base.rawValue }
     }

@@ -94,56 +94,56 @@ struct DataSetParser {
         }
 
         func parseElements() throws(DICOMError) -> (DataSet, Int) {
-        while true {
-            if position >= limit {
-                if end == .undefinedItem {
-                    throw overrun(
-                        "item has no Item Delimitation Item",
-                        limit: limit,
-                        tag: .item,
-                        offset: itemOffset ?? position
-                    )
-                }
-                return try finished(at: position)
-            }
-            if end == .fileMeta, limit - position < 2 || uint16(at: position, littleEndian: true) != 0x0002 {
-                return try finished(at: position)
-            }
-            if end == .topLevel, try isTrailingPadding(from: position, to: limit, firstNonZero: &firstNonZero) {
-                return try finished(at: limit)
-            }
-            if elements.count % Self.cancellationInterval == Self.cancellationInterval - 1 {
-                try checkCancellation(at: position)
-            }
-            let header = try readHeader(at: position, limit: limit, encoding: context.encoding)
-            if header.tag.isDelimiter {
-                if header.tag == .itemDelimitationItem, end == .undefinedItem {
-                    guard header.length == 0 else {
-                        throw DICOMError(
-                            .invalidItem,
-                            "Item Delimitation Item with length \(header.length), expected 0",
-                            tag: header.tag,
-                            offset: position
+            while true {
+                if position >= limit {
+                    if end == .undefinedItem {
+                        throw overrun(
+                            "item has no Item Delimitation Item",
+                            limit: limit,
+                            tag: .item,
+                            offset: itemOffset ?? position
                         )
                     }
-                    return try finished(at: header.valueStart)
+                    return try finished(at: position)
                 }
-                throw DICOMError(
-                    .unexpectedDelimiter,
-                    "item or delimiter tag where a data element was expected",
-                    tag: header.tag,
-                    offset: position
-                )
+                if end == .fileMeta, limit - position < 2 || uint16(at: position, littleEndian: true) != 0x0002 {
+                    return try finished(at: position)
+                }
+                if end == .topLevel, try isTrailingPadding(from: position, to: limit, firstNonZero: &firstNonZero) {
+                    return try finished(at: limit)
+                }
+                if elements.count % Self.cancellationInterval == Self.cancellationInterval - 1 {
+                    try checkCancellation(at: position)
+                }
+                let header = try readHeader(at: position, limit: limit, encoding: context.encoding)
+                if header.tag.isDelimiter {
+                    if header.tag == .itemDelimitationItem, end == .undefinedItem {
+                        guard header.length == 0 else {
+                            throw DICOMError(
+                                .invalidItem,
+                                "Item Delimitation Item with length \(header.length), expected 0",
+                                tag: header.tag,
+                                offset: position
+                            )
+                        }
+                        return try finished(at: header.valueStart)
+                    }
+                    throw DICOMError(
+                        .unexpectedDelimiter,
+                        "item or delimiter tag where a data element was expected",
+                        tag: header.tag,
+                        offset: position
+                    )
+                }
+                let (element, next) = try parseElement(header, limit: limit, context: context)
+                if let last = elements.last, element.tag <= last.tag {
+                    if element.tag == last.tag { throw DataSet.duplicate(element.tag, offset: position) }
+                    inOrder = false
+                }
+                update(&context, with: element)
+                elements.append(element)
+                position = next
             }
-            let (element, next) = try parseElement(header, limit: limit, context: context)
-            if let last = elements.last, element.tag <= last.tag {
-                if element.tag == last.tag { throw DataSet.duplicate(element.tag, offset: position) }
-                inOrder = false
-            }
-            update(&context, with: element)
-            elements.append(element)
-            position = next
-        }
         }
     }
 

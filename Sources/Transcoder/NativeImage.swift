@@ -47,7 +47,10 @@ struct NativeImage {
 
     /// Parses `input`: `nil` when it is not DICOM (the caller copies it); any other parse error
     /// is thrown (``TranscoderError/truncatedPixelData`` when the file ends inside Pixel Data).
-    static func parse(_ input: [UInt8], options: DICOMReadOptions = DICOMReadOptions()) throws(TranscoderError)
+    static func parse(
+        _ input: [UInt8],
+        options: DICOMReadOptions = DICOMReadOptions()
+    ) throws(TranscoderError)
         -> DICOMFile?
     {
         do {
@@ -76,7 +79,10 @@ struct NativeImage {
     /// - Throws: ``TranscoderError/truncatedPixelData`` when Pixel Data is shorter than its
     ///   attributes say. Longer is copied with a reason, unless what follows the last frame is
     ///   zero padding shorter than a frame.
-    static func check(_ file: DICOMFile, maxFrames: Int = TranscoderOptions.defaultMaxFrames)
+    static func check(
+        _ file: DICOMFile,
+        maxFrames: Int = TranscoderOptions.defaultMaxFrames
+    )
         throws(TranscoderError) -> Check
     {
         let syntax = file.transferSyntax

@@ -35,7 +35,9 @@ import Testing
         }
         #expect(Set(files) == Set(expected.keys))
         #expect(expected.count >= 30)
-        let bytes = try files.map { try FileManager.default.attributesOfItem(atPath: Self.path($0))[.size] as? Int ?? 0 }
+        let bytes = try files.map {
+            try FileManager.default.attributesOfItem(atPath: Self.path($0))[.size] as? Int ?? 0
+        }
         #expect(bytes.reduce(0, +) < 2 << 20, "the committed corpus stays under 2 MB")
     }
 
