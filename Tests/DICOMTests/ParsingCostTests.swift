@@ -74,6 +74,20 @@ import Testing
         #expect(try DICOMFile(bytes: bytes, options: options).dataSet.count == 50_000)
     }
 
+    @Test func cancellationStopsALongSequence() throws {
+        // One private sequence of 10,000 empty items of defined length.
+        let items = Array(Array(repeating: [0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0] as [UInt8], count: 10_000).joined())
+        var bytes: [UInt8] = [0x09, 0x00, 0x10, 0x10] + Array("SQ".utf8) + [0, 0]
+        let length = UInt32(items.count)
+        bytes += [UInt8(length & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length >> 16 & 0xFF), UInt8(length >> 24)]
+        bytes += items
+        #expect(try DICOMFile(bytes: bytes).dataSet.items(Tag(0x0009, 0x1010))?.count == 10_000)
+        var options = DICOMReadOptions()
+        options.isCancelled = { true }
+        let error = #expect(throws: DICOMError.self) { try DICOMFile(bytes: bytes, options: options) }
+        #expect(error?.code == .cancelled)
+    }
+
     @Test func cancellationStopsInflating() throws {
         var dataSet = DataSet()
         dataSet.set(Tag(0x0009, 0x0010), string: "BOMB", vr: .LO)
