@@ -13,7 +13,7 @@ public struct DICOMError: Error, Sendable, CustomStringConvertible {
             case invalidEncapsulatedPixelData, nestingTooDeep, trailingGarbage, duplicateTag
             case deflateFailed, inflatedSizeLimitExceeded
             case transferSyntaxMismatch, unsupportedTransferSyntax, valueTooLong, valueOutOfRange, cannotSplitFrames,
-                fileUnreadable
+                fileUnreadable, cancelled
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -60,6 +60,8 @@ public struct DICOMError: Error, Sendable, CustomStringConvertible {
         public static let cannotSplitFrames = Code(.cannotSplitFrames)
         /// The file cannot be opened or read.
         public static let fileUnreadable = Code(.fileUnreadable)
+        /// ``DICOMReadOptions/isCancelled`` said stop.
+        public static let cancelled = Code(.cancelled)
 
         public var description: String { base.rawValue }
     }

@@ -8,8 +8,13 @@ import Darwin
 public struct DICOMReadOptions: Sendable {
     /// Sequences nested deeper than this are an error (real data rarely exceeds 5).
     public var maximumNestingDepth = 64
-    /// A deflated data set may inflate to at most this many bytes.
+    /// A deflated data set may inflate to at most this many bytes; checked while inflating, before
+    /// any of it is kept, so a deflate bomb costs CPU time up to this size but no memory.
     public var maximumInflatedSize = 1 << 30
+    /// Asked every few thousand elements and every few MiB inflated; `true` stops reading with
+    /// ``DICOMError/Code/cancelled``. For callers on threads outside Swift concurrency (a job's
+    /// thread pool) that must give up a long parse when the job is cancelled.
+    public var isCancelled: (@Sendable () -> Bool)?
 
     public init() {}
 }
@@ -39,11 +44,20 @@ public struct DICOMFile: Sendable {
         transferSyntax: TransferSyntax = .explicitVRLittleEndian,
         fileMeta: DataSet = DataSet()
     ) {
+        self.init(
+            dataSet: dataSet,
+            transferSyntax: transferSyntax,
+            fileMeta: fileMeta,
+            sourceEncoding: transferSyntax.dataSetEncoding
+        )
+    }
+
+    private init(dataSet: DataSet, transferSyntax: TransferSyntax, fileMeta: DataSet, sourceEncoding: DataSetEncoding) {
         self.preamble = nil
         self.fileMeta = fileMeta
         self.dataSet = dataSet
         self.transferSyntax = transferSyntax
-        self.sourceEncoding = transferSyntax.dataSetEncoding
+        self.sourceEncoding = sourceEncoding
     }
 
     /// Reads a Part 10 file, or leniently a bare data set without preamble and meta (Implicit or
@@ -55,7 +69,11 @@ public struct DICOMFile: Sendable {
     /// duplicate tag, a length beyond its container, a value length the VR forbids.
     /// - Throws: ``DICOMError`` naming the problem, the tag and the byte offset.
     public init(bytes: [UInt8], options: DICOMReadOptions = DICOMReadOptions()) throws(DICOMError) {
-        let parser = DataSetParser(bytes: bytes, options: options)
+        try self.init(bytes: bytes, options: options, partial: nil)
+    }
+
+    private init(bytes: [UInt8], options: DICOMReadOptions, partial: PartialRead?) throws(DICOMError) {
+        let parser = DataSetParser(bytes: bytes, options: options, partial: partial)
         let magic: [UInt8] = Array("DICM".utf8)
         var position = 0
         var preamble: [UInt8]?
@@ -115,9 +133,18 @@ public struct DICOMFile: Sendable {
         var encoding: DataSetEncoding
         var parseBuffer = parser
         var start = position
+        partial?.preamble = preamble
+        partial?.fileMeta = fileMeta.elements
         if let declared, declared.isDeflated {
-            let inflated = try Inflate.inflate(bytes[position...], limit: options.maximumInflatedSize, offset: position)
-            parseBuffer = DataSetParser(bytes: inflated, options: options)
+            partial?.syntax = declared
+            partial?.encoding = .explicitVRLittleEndian
+            let inflated = try Inflate.inflate(
+                bytes[position...],
+                limit: options.maximumInflatedSize,
+                offset: position,
+                isCancelled: options.isCancelled
+            )
+            parseBuffer = DataSetParser(bytes: inflated, options: options, partial: partial)
             start = 0
             syntax = declared
             encoding = .explicitVRLittleEndian
@@ -128,6 +155,8 @@ public struct DICOMFile: Sendable {
             encoding = Self.guessedEncoding(parser, at: position)
             syntax = Self.transferSyntax(for: encoding)
         }
+        partial?.syntax = syntax
+        partial?.encoding = encoding
         let context = DataSetParser.Context(encoding: encoding)
         let (dataSet, _) = try parseBuffer.parseDataSet(
             from: start,
@@ -141,6 +170,45 @@ public struct DICOMFile: Sendable {
         self.dataSet = dataSet
         self.transferSyntax = syntax
         self.sourceEncoding = encoding
+    }
+
+    /// Reads like ``init(bytes:options:)``, but a damaged file gives back what was read before
+    /// the error too: the file meta and the top-level elements in front of the one that failed
+    /// (an element whose sequence fails is left out whole). What `dump` shows, as dcmdump does.
+    /// - Returns: the file (`nil` only when nothing at all could be read) and the error, if any.
+    public static func readForInspection(
+        bytes: [UInt8],
+        options: DICOMReadOptions = DICOMReadOptions()
+    ) -> (file: DICOMFile?, error: DICOMError?) {
+        let partial = PartialRead()
+        do {
+            return (try DICOMFile(bytes: bytes, options: options, partial: partial), nil)
+        } catch {
+            guard !partial.fileMeta.isEmpty || !partial.dataSet.isEmpty || partial.preamble != nil else {
+                return (nil, error)
+            }
+            let syntax = partial.syntax ?? .explicitVRLittleEndian
+            var file = DICOMFile(
+                dataSet: DataSet(partial.dataSet),
+                transferSyntax: syntax,
+                fileMeta: DataSet(partial.fileMeta),
+                sourceEncoding: partial.encoding ?? syntax.dataSetEncoding
+            )
+            file.preamble = partial.preamble
+            return (file, error)
+        }
+    }
+
+    /// ``readForInspection(bytes:options:)`` of the file at `path`.
+    public static func readForInspection(
+        contentsOf path: String,
+        options: DICOMReadOptions = DICOMReadOptions()
+    ) -> (file: DICOMFile?, error: DICOMError?) {
+        do {
+            return readForInspection(bytes: try readFile(path), options: options)
+        } catch {
+            return (nil, error)
+        }
     }
 
     /// Reads the file at `path` into one buffer and parses it.

@@ -10,7 +10,37 @@ public struct DataSet: Sendable, Equatable, Sequence {
 
     /// A data set of `elements`; a later element replaces an earlier one with the same tag.
     public init(_ elements: some Sequence<DataElement>) {
-        for element in elements { self[element.tag] = element }
+        // Sorting once keeps this linear-logarithmic for elements in any order; the stable sort
+        // keeps the later of two equal tags last, which is the one kept.
+        let sorted = Array(elements).enumerated().sorted { ($0.element.tag, $0.offset) < ($1.element.tag, $1.offset) }
+        self.elements.reserveCapacity(sorted.count)
+        for (_, element) in sorted {
+            if let last = self.elements.last, last.tag == element.tag {
+                self.elements[self.elements.count - 1] = element
+            } else {
+                self.elements.append(element)
+            }
+        }
+    }
+
+    /// The parser's elements in file order: sorted here when they were not (once, so a file of
+    /// elements in descending order costs n log n, not n²).
+    /// - Throws: ``DICOMError/Code/duplicateTag`` at the later of two elements with one tag.
+    init(parsed elements: [DataElement], sorted: Bool) throws(DICOMError) {
+        guard !sorted else {
+            self.elements = elements
+            return
+        }
+        // A stable order: of two equal tags, the one read later comes second and is reported.
+        let ordered = elements.indices.sorted { (elements[$0].tag, $0) < (elements[$1].tag, $1) }.map { elements[$0] }
+        for index in ordered.indices.dropFirst() where ordered[index].tag == ordered[index - 1].tag {
+            throw Self.duplicate(ordered[index].tag, offset: ordered[index].offset)
+        }
+        self.elements = ordered
+    }
+
+    static func duplicate(_ tag: Tag, offset: Int?) -> DICOMError {
+        DICOMError(.duplicateTag, "the tag occurs twice in one data set", tag: tag, offset: offset)
     }
 
     public var count: Int { elements.count }

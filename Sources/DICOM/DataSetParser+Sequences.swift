@@ -41,6 +41,10 @@ extension DataSetParser {
                     offset: position
                 )
             }
+            // Many small items are as long a parse as many elements.
+            if items.count % Self.cancellationInterval == Self.cancellationInterval - 1 {
+                try checkCancellation(at: position)
+            }
             let little = context.encoding.isLittleEndian
             let tag = Tag(uint16(at: position, littleEndian: little), uint16(at: position + 2, littleEndian: little))
             let length = uint32(at: position + 4, littleEndian: little)

@@ -5,6 +5,9 @@
 struct DataSetParser {
     let bytes: [UInt8]
     let options: DICOMReadOptions
+    /// When set, the elements read at the top level (and in the file meta) before an error are
+    /// kept here, for `dump` of a damaged file.
+    var partial: PartialRead?
 
     /// What the parser knows at one nesting level: the encoding, the depth, and the attributes that
     /// decide ambiguous implicit VRs (inherited by nested items, as pydicom and DCMTK do).
@@ -72,61 +75,84 @@ struct DataSetParser {
         itemOffset: Int? = nil
     ) throws(DICOMError) -> (DataSet, Int) {
         var context = context
-        var dataSet = DataSet()
+        // Elements are appended as read and sorted once at the end when they came out of order,
+        // so parsing stays linear whatever the order (inserting each in place would be quadratic).
+        var elements: [DataElement] = []
+        var inOrder = true
         var position = start
-        var lastTag: Tag?
         var firstNonZero = -1
-        while true {
-            if position >= limit {
-                if end == .undefinedItem {
-                    throw overrun(
-                        "item has no Item Delimitation Item",
-                        limit: limit,
-                        tag: .item,
-                        offset: itemOffset ?? position
-                    )
-                }
-                return (dataSet, position)
+        func finished(at next: Int) throws(DICOMError) -> (DataSet, Int) {
+            (try DataSet(parsed: elements, sorted: inOrder), next)
+        }
+        do throws(DICOMError) {
+            return try parseElements()
+        } catch {
+            if let partial, end == .topLevel || end == .fileMeta {
+                partial.keep(elements, fileMeta: end == .fileMeta)
             }
-            if end == .fileMeta, limit - position < 2 || uint16(at: position, littleEndian: true) != 0x0002 {
-                return (dataSet, position)
-            }
-            if end == .topLevel, try isTrailingPadding(from: position, to: limit, firstNonZero: &firstNonZero) {
-                return (dataSet, limit)
-            }
-            let header = try readHeader(at: position, limit: limit, encoding: context.encoding)
-            if header.tag.isDelimiter {
-                if header.tag == .itemDelimitationItem, end == .undefinedItem {
-                    guard header.length == 0 else {
-                        throw DICOMError(
-                            .invalidItem,
-                            "Item Delimitation Item with length \(header.length), expected 0",
-                            tag: header.tag,
-                            offset: position
+            throw error
+        }
+
+        func parseElements() throws(DICOMError) -> (DataSet, Int) {
+            while true {
+                if position >= limit {
+                    if end == .undefinedItem {
+                        throw overrun(
+                            "item has no Item Delimitation Item",
+                            limit: limit,
+                            tag: .item,
+                            offset: itemOffset ?? position
                         )
                     }
-                    return (dataSet, header.valueStart)
+                    return try finished(at: position)
                 }
-                throw DICOMError(
-                    .unexpectedDelimiter,
-                    "item or delimiter tag where a data element was expected",
-                    tag: header.tag,
-                    offset: position
-                )
+                if end == .fileMeta, limit - position < 2 || uint16(at: position, littleEndian: true) != 0x0002 {
+                    return try finished(at: position)
+                }
+                if end == .topLevel, try isTrailingPadding(from: position, to: limit, firstNonZero: &firstNonZero) {
+                    return try finished(at: limit)
+                }
+                if elements.count % Self.cancellationInterval == Self.cancellationInterval - 1 {
+                    try checkCancellation(at: position)
+                }
+                let header = try readHeader(at: position, limit: limit, encoding: context.encoding)
+                if header.tag.isDelimiter {
+                    if header.tag == .itemDelimitationItem, end == .undefinedItem {
+                        guard header.length == 0 else {
+                            throw DICOMError(
+                                .invalidItem,
+                                "Item Delimitation Item with length \(header.length), expected 0",
+                                tag: header.tag,
+                                offset: position
+                            )
+                        }
+                        return try finished(at: header.valueStart)
+                    }
+                    throw DICOMError(
+                        .unexpectedDelimiter,
+                        "item or delimiter tag where a data element was expected",
+                        tag: header.tag,
+                        offset: position
+                    )
+                }
+                let (element, next) = try parseElement(header, limit: limit, context: context)
+                if let last = elements.last, element.tag <= last.tag {
+                    if element.tag == last.tag { throw DataSet.duplicate(element.tag, offset: position) }
+                    inOrder = false
+                }
+                update(&context, with: element)
+                elements.append(element)
+                position = next
             }
-            let (element, next) = try parseElement(header, limit: limit, context: context)
-            if let lastTag, element.tag <= lastTag, dataSet.contains(element.tag) {
-                throw DICOMError(
-                    .duplicateTag,
-                    "the tag occurs twice in one data set",
-                    tag: element.tag,
-                    offset: position
-                )
-            }
-            update(&context, with: element)
-            dataSet.insert(element)
-            lastTag = element.tag
-            position = next
+        }
+    }
+
+    /// Elements between two checks of ``DICOMReadOptions/isCancelled``.
+    static let cancellationInterval = 4096
+
+    func checkCancellation(at position: Int) throws(DICOMError) {
+        if let isCancelled = options.isCancelled, isCancelled() {
+            throw DICOMError(.cancelled, "reading was cancelled", offset: position)
         }
     }
 
@@ -326,6 +352,19 @@ struct DataSetParser {
         case .lutDescriptor: context.lutDescriptorEntries = first
         default: break
         }
+    }
+}
+
+/// What a read got to before it failed (see ``DICOMFile/readForInspection(bytes:options:)``).
+final class PartialRead {
+    var preamble: [UInt8]?
+    var fileMeta: [DataElement] = []
+    var dataSet: [DataElement] = []
+    var syntax: TransferSyntax?
+    var encoding: DataSetEncoding?
+
+    func keep(_ elements: [DataElement], fileMeta isFileMeta: Bool) {
+        if isFileMeta { fileMeta = elements } else { dataSet = elements }
     }
 }
 

@@ -80,6 +80,9 @@ public enum JPEG2000Encoder {
                 best = attempt
                 best?.passes = pass
             }
+            // A budget below the codestream's own headers cannot be met by any pass: one is
+            // enough (and a file of many tiny frames does not pay three encodes per frame).
+            guard Double(frame.count) / target >= minimumCodestreamBytes else { break }
             guard let current = best, relativeError(current.ratio, target) > options.ratioTolerance,
                 let next = nextRate(after: tried, target: target)
             else { break }
@@ -98,6 +101,9 @@ public enum JPEG2000Encoder {
     /// At most this many encodes per lossy frame. OpenJPEG's rate allocation usually lands within
     /// a few percent at once; the extra passes are for frames where it does not.
     static let maximumPasses = 3
+
+    /// About the smallest codestream OpenJPEG writes for one tile (main and tile-part headers).
+    static let minimumCodestreamBytes = 128.0
 
     /// The OpenJPEG rate for the next pass, or `nil` when another pass cannot help.
     ///

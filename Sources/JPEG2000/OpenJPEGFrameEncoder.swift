@@ -109,7 +109,9 @@ enum OpenJPEGFrameEncoder {
 
     private static func expectedOutputSize(_ layout: JPEG2000SampleLayout, _ settings: Settings) -> Int {
         let raw = layout.pixelCount * layout.samplesPerPixel * layout.bitsStored / 8
-        guard let rate = settings.openJPEGRate, rate > 1 else { return raw / 2 + 1024 }
-        return Int(Double(raw) / rate) + 1024
+        // Sized from the frame itself (headers of a tiny frame take ~100 bytes): a fixed reserve
+        // would let a file of a million 1-pixel frames allocate a KiB per frame.
+        guard let rate = settings.openJPEGRate, rate > 1 else { return raw / 2 + 256 }
+        return Int(Double(raw) / rate) + 256
     }
 }

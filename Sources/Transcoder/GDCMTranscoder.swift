@@ -30,9 +30,11 @@ public struct GDCMTranscoder: Sendable {
     ///   ``TranscoderError/ioFailed`` for the temporary files.
     public func transcode(_ input: [UInt8]) throws(TranscoderError) -> TranscodeOutcome {
         try options.validate()
-        guard let file = try NativeImage.parse(input) else { return .notTranscodable(reason: "not DICOM") }
+        guard let file = try NativeImage.parse(input, options: options.readOptions) else {
+            return .notTranscodable(reason: "not DICOM")
+        }
         let image: NativeImage
-        switch try NativeImage.check(file) {
+        switch try NativeImage.check(file, maxFrames: options.maxFrames) {
         case .notTranscodable(let reason): return .notTranscodable(reason: reason)
         case .image(let checked): image = checked
         }

@@ -33,9 +33,11 @@ public struct Transcoder: Sendable {
     ///   check failed, or the options are invalid.
     public func transcode(_ input: [UInt8]) throws(TranscoderError) -> TranscodeOutcome {
         try options.validate()
-        guard var file = try NativeImage.parse(input) else { return .notTranscodable(reason: "not DICOM") }
+        guard var file = try NativeImage.parse(input, options: options.readOptions) else {
+            return .notTranscodable(reason: "not DICOM")
+        }
         let image: NativeImage
-        switch try NativeImage.check(file) {
+        switch try NativeImage.check(file, maxFrames: options.maxFrames) {
         case .notTranscodable(let reason): return .notTranscodable(reason: reason)
         case .image(let checked): image = checked
         }
@@ -46,6 +48,7 @@ public struct Transcoder: Sendable {
         codestreams.reserveCapacity(image.frameCount)
         var quality = options.qualityCheck ? QualityAccumulator(bitsStored: image.layout.bitsStored) : nil
         for (index, frame) in image.frames.enumerated() {
+            try options.checkCancellation("before frame \(index + 1) of \(image.frameCount)")
             let encoded: JPEG2000EncodedFrame
             do {
                 encoded = try JPEG2000Encoder.encode(frame, layout: image.layout, options: encoding, logger: logger)
@@ -178,9 +181,11 @@ extension Transcoder {
     ) throws(TranscoderError) -> (
         frames: [ArraySlice<UInt8>], layout: JPEG2000SampleLayout, options: JPEG2000EncodingOptions
     )? {
-        guard let file = try NativeImage.parse(input), case .image(let image) = try NativeImage.check(file) else {
+        guard let file = try NativeImage.parse(input, options: options.readOptions),
+            case .image(let image) = try NativeImage.check(file, maxFrames: options.maxFrames)
+        else {
             return nil
         }
-        return (image.frames, image.layout, encodingOptions(for: image))
+        return (Array(image.frames), image.layout, encodingOptions(for: image))
     }
 }

@@ -15,6 +15,7 @@ public struct TranscoderError: Error, Sendable, Hashable, CustomStringConvertibl
         case externalToolFailed
         case ioFailed
         case deidentificationFailed
+        case cancelled
     }
 
     private let code: Code
@@ -63,6 +64,10 @@ public struct TranscoderError: Error, Sendable, Hashable, CustomStringConvertibl
     /// back); an anonymizing job must not ship it.
     public static let deidentificationFailed = TranscoderError(.deidentificationFailed, "")
 
+    /// ``TranscoderOptions/isCancelled`` said stop; the file was not finished.
+    public static let cancelled = TranscoderError(.cancelled, "")
+
+    static func cancelled(_ context: String) -> TranscoderError { .init(.cancelled, context) }
     static func invalidOptions(_ context: String) -> TranscoderError { .init(.invalidOptions, context) }
     static func unreadableDICOM(_ context: String, _ error: some Error) -> TranscoderError {
         .init(.unreadableDICOM, context, underlying: "\(error)")

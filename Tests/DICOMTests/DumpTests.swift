@@ -52,6 +52,12 @@ import Testing
             #expect(failed.stderr.contains("(7FE0,0010)"))
             let expected = try #require(try MalformedInputTests.expectations()["pixel-data-overrun.dcm"])
             #expect(failed.stderr.contains("offset \(expected.offset)"))
+            // The damaged file is listed as far as it reads, then the error, as dcmdump does.
+            let partial = try runProcess(tool, ["dump", bad])
+            #expect(partial.status == 1)
+            #expect(partial.stdout.contains("# Data Set"))
+            #expect(partial.stdout.contains("BitsAllocated"), "\(partial.stdout)")
+            #expect(partial.stdout.contains("# Error: truncated"))
         }
     }
 }
