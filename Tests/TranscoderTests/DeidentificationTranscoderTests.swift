@@ -15,28 +15,22 @@ import Testing
 /// raw bytes included; the study stays one study; references resolve; pixels are unchanged
 /// (lossless and copies); dciodvfy reports nothing new. Input that cannot be de-identified is
 /// refused, never shipped.
-@Suite(
-    .enabled(
-        if: TestEnvironment.python != nil || TestEnvironment.isCI,
-        "needs DICOM_J2K_PYTHON (pydicom, pylibjpeg-openjpeg); scripts/test.sh sets it"
-    )
-)
+@Suite
 struct DeidentificationTranscoderTests {
-    @Test func aLosslessJobShipsNoIdentifierAndKeepsTheStudyTogether() throws {
+    @Test(.needs(.python, .dciodvfy)) func aLosslessJobShipsNoIdentifierAndKeepsTheStudyTogether() throws {
         try checkJob(mode: .lossless)
     }
 
-    @Test func aLossyJobShipsNoIdentifierAndKeepsTheStudyTogether() throws {
+    @Test(.needs(.python, .dciodvfy)) func aLossyJobShipsNoIdentifierAndKeepsTheStudyTogether() throws {
         try checkJob(mode: .lossy(ratio: 10))
     }
 
-    @Test func theGDCMBackendGivesTheSameGuaranteesAndTheSameUIDs() throws {
-        guard let python = try TestEnvironment.require(TestEnvironment.python, "test venv python"),
-            let gdcm = try TestEnvironment.require(
-                GDCMTranscoder(options: TranscoderOptions(mode: .lossless), logger: Logger(label: "test")),
-                "gdcmconv (Debian libgdcm-tools)"
-            )
-        else { return }
+    @Test(.needs(.python, .gdcmconv)) func theGDCMBackendGivesTheSameGuaranteesAndTheSameUIDs() throws {
+        let python = try TestEnvironment.require(TestEnvironment.python, "test venv python")
+        let gdcm = try TestEnvironment.require(
+            GDCMTranscoder(options: TranscoderOptions(mode: .lossless), logger: Logger(label: "test")),
+            "gdcmconv (Debian libgdcm-tools)"
+        )
         let inputs = try IdentifyingStudy.make()
         var options = TranscoderOptions(mode: .lossless)
         options.deidentifier = Deidentifier()
@@ -73,10 +67,9 @@ struct DeidentificationTranscoderTests {
         "nested_priv_SQ.dcm": "PixelData has incorrect value length",
     ]
 
-    @Test func pydicomsTestFilesAreShippedDeidentifiedOrNotAtAll() throws {
-        guard let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files"),
-            let python = try TestEnvironment.require(TestEnvironment.python, "test venv python")
-        else { return }
+    @Test(.needs(.python, .pydicomTestFiles, .dciodvfy)) func pydicomsTestFilesAreShippedDeidentifiedOrNotAtAll() throws {
+        let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files")
+        let python = try TestEnvironment.require(TestEnvironment.python, "test venv python")
         let listing = try runProcess(
             python,
             [TestEnvironment.testsFolder("python").appendingPathComponent("list_readable.py").path, root.path]
@@ -113,16 +106,14 @@ struct DeidentificationTranscoderTests {
                 let original = IdentifyingStudy.Input(name: name.replacingOccurrences(of: "/", with: "_"), bytes: input)
                 let entry = try DeidentificationCheck.entry(original, output: bytes, kind: kind, directory)
                 entries.append(entry)
-                if let validator {
-                    let before = try DeidentificationCheck.validatorBaseline(validator, entry.original, in: directory)
-                    let after = DeidentificationCheck.uidsBlanked(
-                        try DICOMValidator.messages(validator, entry.output).errors
-                    )
-                    let added = after.subtracting(before).filter {
-                        !(Self.validatorExceptions[name].map($0.contains) ?? false)
-                    }
-                    if !added.isEmpty { newErrors[name] = added }
+                let before = try DeidentificationCheck.validatorBaseline(validator, entry.original, in: directory)
+                let after = DeidentificationCheck.uidsBlanked(
+                    try DICOMValidator.messages(validator, entry.output).errors
+                )
+                let added = after.subtracting(before).filter {
+                    !(Self.validatorExceptions[name].map($0.contains) ?? false)
                 }
+                if !added.isEmpty { newErrors[name] = added }
             }
             #expect(newErrors.isEmpty, "dciodvfy errors the inputs did not have: \(newErrors)")
             #expect(entries.count > 150, "checked \(entries.count) files")
@@ -140,8 +131,8 @@ struct DeidentificationTranscoderTests {
 
     /// The checker is not vacuous: an input shipped as it is, or de-identified but with one
     /// original value put back three levels down, is caught.
-    @Test func theCheckerCatchesWhatTheDeidentifierWouldHaveMissed() throws {
-        guard let python = try TestEnvironment.require(TestEnvironment.python, "test venv python") else { return }
+    @Test(.needs(.python)) func theCheckerCatchesWhatTheDeidentifierWouldHaveMissed() throws {
+        let python = try TestEnvironment.require(TestEnvironment.python, "test venv python")
         let input = try #require(try IdentifyingStudy.make().first { $0.name == "CT0003.dcm" })
         var options = TranscoderOptions(mode: .lossless)
         options.deidentifier = Deidentifier()
@@ -175,7 +166,7 @@ struct DeidentificationTranscoderTests {
     // MARK: - The synthetic job
 
     private func checkJob(mode: TranscoderOptions.Mode) throws {
-        guard let python = try TestEnvironment.require(TestEnvironment.python, "test venv python") else { return }
+        let python = try TestEnvironment.require(TestEnvironment.python, "test venv python")
         let inputs = try IdentifyingStudy.make()
         var options = TranscoderOptions(mode: mode)
         options.deidentifier = Deidentifier()
@@ -199,13 +190,11 @@ struct DeidentificationTranscoderTests {
                 let entry = try DeidentificationCheck.entry(input, output: bytes, kind: kind, directory)
                 entries.append(entry)
                 outputs[input.name] = try DICOMFile(bytes: bytes).dataSet
-                if let validator {
-                    let before = try DeidentificationCheck.validatorBaseline(validator, entry.original, in: directory)
-                    let after = DeidentificationCheck.uidsBlanked(
-                        try DICOMValidator.messages(validator, entry.output).errors
-                    )
-                    #expect(after.subtracting(before).isEmpty, "\(input.name): dciodvfy \(after.subtracting(before))")
-                }
+                let before = try DeidentificationCheck.validatorBaseline(validator, entry.original, in: directory)
+                let after = DeidentificationCheck.uidsBlanked(
+                    try DICOMValidator.messages(validator, entry.output).errors
+                )
+                #expect(after.subtracting(before).isEmpty, "\(input.name): dciodvfy \(after.subtracting(before))")
             }
             #expect(entries.count == inputs.count - 1)
 

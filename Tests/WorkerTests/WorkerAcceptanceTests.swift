@@ -15,6 +15,7 @@ import Glibc
 /// mode against LocalStack (S3 + SQS of its own) and the scripted Runtime API, with the real job.
 @Suite(
     .enabled(if: LocalStack.shouldRun, "needs DICOM_J2K_TEST_ENDPOINT (scripts/test.sh starts LocalStack)"),
+    .needs(.python, .dicomJ2KExecutable),
     .serialized
 )
 struct WorkerAcceptanceTests {
@@ -37,13 +38,9 @@ struct WorkerAcceptanceTests {
         }
     }
 
-    static func setup(_ name: String) throws -> Setup? {
-        guard let tool = try TestEnvironment.dicomJ2KExecutable(),
-            let python = try TestEnvironment.require(
-                TestEnvironment.python,
-                "the test venv's python (DICOM_J2K_PYTHON)"
-            )
-        else { return nil }
+    static func setup(_ name: String) throws -> Setup {
+        let tool = try TestEnvironment.dicomJ2KExecutable()
+        let python = try TestEnvironment.require(TestEnvironment.python, "the test venv's python (DICOM_J2K_PYTHON)")
         return Setup(
             tool: tool,
             python: python,
@@ -125,7 +122,7 @@ struct WorkerAcceptanceTests {
     }
 
     @Test func pollMaxJobsOneTurnsAMessageIntoAZipAResultAndOneMetricLine() async throws {
-        guard let setup = try Self.setup("poll60") else { return }
+        let setup = try Self.setup("poll60")
         try await withAWSHTTPClient { http in
             let s3 = S3Client(configuration: setup.env.configuration, httpClient: http)
             let sqs = SQSClient(configuration: setup.env.configuration, httpClient: http)
@@ -165,7 +162,7 @@ struct WorkerAcceptanceTests {
     }
 
     @Test func theSameMessageDeliveredTwiceGivesOneZip() async throws {
-        guard let setup = try Self.setup("twice") else { return }
+        let setup = try Self.setup("twice")
         try await withAWSHTTPClient { http in
             let s3 = S3Client(configuration: setup.env.configuration, httpClient: http)
             let sqs = SQSClient(configuration: setup.env.configuration, httpClient: http)
@@ -193,7 +190,7 @@ struct WorkerAcceptanceTests {
     }
 
     @Test func lambdaAnswersTheOneMalformedRecordOfThreeAndTwoZipsLand() async throws {
-        guard let setup = try Self.setup("lambda") else { return }
+        let setup = try Self.setup("lambda")
         try await withAWSHTTPClient { http in
             let s3 = S3Client(configuration: setup.env.configuration, httpClient: http)
             try await Self.uploadStudy(s3, setup, folder: "a/", slices: 6)
@@ -262,7 +259,7 @@ struct WorkerAcceptanceTests {
     }
 
     @Test func aWorkerKilledMidJobAndStartedAgainCompletesTheJobOnce() async throws {
-        guard let setup = try Self.setup("sigkill") else { return }
+        let setup = try Self.setup("sigkill")
         try await withAWSHTTPClient { http in
             let s3 = S3Client(configuration: setup.env.configuration, httpClient: http)
             let sqs = SQSClient(configuration: setup.env.configuration, httpClient: http)
@@ -343,7 +340,7 @@ struct WorkerAcceptanceTests {
     }
 
     @Test func aPoisonMessageLandsInTheDLQAfterMaxReceiveCountWithAFailedResult() async throws {
-        guard let setup = try Self.setup("poison") else { return }
+        let setup = try Self.setup("poison")
         try await withAWSHTTPClient { http in
             let s3 = S3Client(configuration: setup.env.configuration, httpClient: http)
             let sqs = SQSClient(configuration: setup.env.configuration, httpClient: http)
@@ -391,7 +388,7 @@ struct WorkerAcceptanceTests {
     }
 
     @Test func tenMessagesAreProcessedOneAtATime() async throws {
-        guard let setup = try Self.setup("ten") else { return }
+        let setup = try Self.setup("ten")
         try await withAWSHTTPClient { http in
             let s3 = S3Client(configuration: setup.env.configuration, httpClient: http)
             let sqs = SQSClient(configuration: setup.env.configuration, httpClient: http)
@@ -449,7 +446,7 @@ struct WorkerAcceptanceTests {
     }
 
     @Test func sigtermAbandonsALongJobCleanlyAfterTheGrace() async throws {
-        guard let setup = try Self.setup("sigterm") else { return }
+        let setup = try Self.setup("sigterm")
         try await withAWSHTTPClient { http in
             let s3 = S3Client(configuration: setup.env.configuration, httpClient: http)
             let sqs = SQSClient(configuration: setup.env.configuration, httpClient: http)

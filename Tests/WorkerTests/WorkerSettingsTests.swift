@@ -36,8 +36,8 @@ import Testing
 /// `dicom-j2k lambda` as a process under the scripted Runtime API, without AWS: a bad
 /// configuration is the function's init error.
 @Suite struct LambdaCommandTests {
-    @Test func aBadConfigurationIsPostedAsTheInitError() async throws {
-        guard let tool = try TestEnvironment.dicomJ2KExecutable() else { return }
+    @Test(.needs(.dicomJ2KExecutable)) func aBadConfigurationIsPostedAsTheInitError() async throws {
+        let tool = try TestEnvironment.dicomJ2KExecutable()
         try await ScriptedRuntimeAPI.withServer(script: []) { server in
             let run = try runProcess(
                 tool,
