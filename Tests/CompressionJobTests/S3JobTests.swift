@@ -145,6 +145,31 @@ struct S3JobTests {
         }
     }
 
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/gdcmconv") || TestEnvironment.isCI,
+            "needs gdcmconv (Debian: libgdcm-tools)"
+        )
+    )
+    func theGdcmconvLibraryRunsThroughTheSamePool() async throws {
+        let env = try JobLocalStack.require("gdcm")
+        #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/gdcmconv"), "gdcmconv is not installed")
+        try await env.withS3 { s3 in
+            let keys = try await env.uploadStudy(s3, folder: "in/", slices: 4)
+            let message = try QueueMessage.job([
+                "taskId": "gdcm-1", "s3SourceUri": env.uri("in/"), "s3TargetUri": env.uri("out/"),
+                "compressionLibrary": "gdcmconv", "compressionRate": 10, "qualityCheck": "all",
+            ])
+            let outcome = await (try handler(s3, MetricLines())).process(message, logger: quietLogger)
+            #expect(outcome.disposition == .completed)
+            let result = try #require(outcome.result)
+            #expect(result.options.compressionLibrary == .gdcmconv)
+            #expect(result.files.map(\.key) == keys)
+            #expect(result.files.allSatisfy { $0.status == .compressed })
+            #expect(result.quality?.filesChecked == 4)
+        }
+    }
+
     @Test func takenNamesGetNumbersAndOverwriteReplaces() async throws {
         let env = try JobLocalStack.require("naming")
         try await env.withS3 { s3 in
