@@ -31,6 +31,12 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .target(
+            // OpenJPH (HTJ2K) behind a plain C header: a C++ shim, so Swift needs no C++ interop.
+            // Linked by name: Debian's openjph.pc is empty.
+            name: "CHTJ2K",
+            linkerSettings: [.linkedLibrary("openjph")]
+        ),
 
         // Layer 1: pure building blocks, no I/O of their own.
         .target(
@@ -42,6 +48,14 @@ let package = Package(
             name: "JPEG2000",
             dependencies: [
                 "COpenJPEG",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HTJ2K",
+            dependencies: [
+                "CHTJ2K", "JPEG2000",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -71,7 +85,7 @@ let package = Package(
         .target(
             name: "Transcoder",
             dependencies: [
-                "DICOM", "JPEG2000",
+                "DICOM", "JPEG2000", "HTJ2K",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -106,7 +120,7 @@ let package = Package(
             name: "dicom-j2k",
             dependencies: [
                 "DICOM", "JPEG2000", "ZIPStream", "Transcoder", "AWSClients", "CompressionJob", "SampleStudy",
-                "ResourceMonitor",
+                "ResourceMonitor", "HTJ2K",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "JPEG2000Tests",
             dependencies: [
-                "JPEG2000", "SampleStudy", "TestSupport",
+                "JPEG2000", "HTJ2K", "SampleStudy", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],
@@ -161,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "TranscoderTests",
             dependencies: [
-                "Transcoder", "DICOM", "JPEG2000", "SampleStudy", "TestSupport",
+                "Transcoder", "DICOM", "JPEG2000", "HTJ2K", "SampleStudy", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
