@@ -98,8 +98,12 @@ extern "C" chtj2k_status chtj2k_encode(const chtj2k_encode_params *params, const
     if (p.decompositions > 32) {
         return fail(CHTJ2K_INVALID_ARGUMENT, messages, capacity, "decompositions must be 0...32");
     }
-    if (!p.reversible && !(p.qstep > 0.0f && p.qstep <= 16.0f)) {
-        return fail(CHTJ2K_INVALID_ARGUMENT, messages, capacity, "qstep must be in (0, 16]");
+    // Debian's OpenJPH 0.9.0 is built with assertions, and its block coder aborts the process
+    // ("missing_msbs > 0" / "missing_msbs < K_max") for steps of 0.5 and from 1 up, depending on
+    // the image: keep well below (measured: no failure from 1e-6 to 0.49 over shapes 1x1..512x512,
+    // 1-16 bits, 0-5 decompositions).
+    if (!p.reversible && !(p.qstep >= 1e-7f && p.qstep <= CHTJ2K_MAXIMUM_QSTEP)) {
+        return fail(CHTJ2K_INVALID_ARGUMENT, messages, capacity, "qstep must be in [1e-7, 0.45]");
     }
     const size_t plane = static_cast<size_t>(p.width) * p.height;
     // OpenJPH clamps out-of-range input without a word: refuse it instead.
@@ -203,7 +207,7 @@ extern "C" chtj2k_status chtj2k_decode(const uint8_t *codestream_bytes, size_t s
         const size_t count = static_cast<size_t>(width) * height * components;
         if (width == 0 || height == 0 || depth < 1 || depth > 30 || count > maximum_samples) {
             codestream.close();
-            return fail(CHTJ2K_UNSUPPORTED, messages, capacity, "the codestream's size or precision is not supported");
+            return fail(CHTJ2K_UNSUPPORTED, messages, capacity, "the codestream exceeds the sample limit or 30 bits of precision");
         }
         samples = static_cast<int32_t *>(std::malloc(count * sizeof(int32_t)));
         if (samples == nullptr) {

@@ -29,9 +29,10 @@ public enum HTJ2KEncoder {
     /// The most encodes one lossy frame may cost in the rate search.
     public static let maximumEncodes = 12
 
-    /// Where the quantisation step may go: below 1e-6 nothing changes any more; at 4 a 12-bit
-    /// slice is already a few hundred bytes.
-    package static let stepRange: ClosedRange<Double> = log(1e-6)...log(4.0)
+    /// Where the quantisation step may go: below 1e-6 nothing changes any more; above 0.45 the
+    /// Debian OpenJPH aborts on some images (an assertion in its block coder), so the shim refuses
+    /// it. At 0.45 a 12-bit CT slice is already near 500:1.
+    package static let stepRange: ClosedRange<Double> = log(1e-6)...log(0.45)
 
     /// Encodes one frame.
     ///
@@ -66,7 +67,7 @@ public enum HTJ2KEncoder {
             )
         }
         let targetBytes = Double(layout.frameByteCount) / target
-        var search = StepSearch(range: stepRange, priorSlope: -0.6)
+        var search = StepSearch(range: stepRange, priorSlope: -0.6, minimumStep: 0.01)
         var x = search.clamped(log(startStep ?? priorStep(ratio: target, layout: layout)))
         var best: (codestream: [UInt8], step: Double, miss: Double)?
         var encodes = 0
@@ -74,7 +75,8 @@ public enum HTJ2KEncoder {
             let step = exp(x)
             let codestream = try encode(planes: planes, layout: layout, step: step, options: options, logger: logger)
             encodes += 1
-            let miss = Double(codestream.count) / targetBytes - 1
+            // Judged on the ratio, as the caller states the target: target bytes ÷ bytes − 1.
+            let miss = targetBytes / Double(max(1, codestream.count)) - 1
             if best == nil || abs(miss) < abs(best!.miss) { best = (codestream, step, miss) }
             if abs(miss) <= options.ratioTolerance { break }
             guard let next = search.record(x: x, residual: log(Double(max(1, codestream.count)) / targetBytes)) else {

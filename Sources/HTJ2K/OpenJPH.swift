@@ -78,7 +78,7 @@ enum OpenJPH {
                 samples: Array(UnsafeBufferPointer(start: samples, count: count))
             )
         case CHTJ2K_UNSUPPORTED:
-            if errors.contains(where: { $0.contains("size or precision") }) {
+            if errors.contains(where: { $0.contains("sample limit") }) {
                 throw JPEG2000Error.imageTooLarge("the codestream exceeds \(maximumSampleCount) samples or 30 bits")
             }
             throw JPEG2000Error.unsupportedCodestream(errors.joined(separator: "; "))

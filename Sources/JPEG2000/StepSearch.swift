@@ -25,6 +25,9 @@ package struct StepSearch: Sendable {
     package let maximumStep: Double
     /// Stop once the bracket is narrower than this (in `x` units).
     package let minimumBracketWidth: Double
+    /// The smallest move of one step before the root is bracketed: near the target a noisy
+    /// measurement (PSNR, max error) would otherwise creep towards it in tiny steps and never cross.
+    package let minimumStep: Double
 
     private(set) package var points: [Point] = []
     private var below: Point?  // r > 0: the target lies at larger x
@@ -36,11 +39,13 @@ package struct StepSearch: Sendable {
         range: ClosedRange<Double>,
         priorSlope: Double,
         maximumStep: Double = 3,
+        minimumStep: Double = 0.02,
         minimumBracketWidth: Double = 0.005
     ) {
         self.range = range
         self.priorSlope = priorSlope < 0 ? priorSlope : -1
         self.maximumStep = maximumStep
+        self.minimumStep = minimumStep
         self.minimumBracketWidth = minimumBracketWidth
     }
 
@@ -78,15 +83,16 @@ package struct StepSearch: Sendable {
             if !(next > below.x + margin && next < above.x - margin) { next = below.x + width / 2 }
             return next
         }
-        // Not bracketed: secant through the last two points, else the prior slope.
+        // Not bracketed: secant through the last two points (when they are far enough apart for
+        // the slope to mean something), else the prior slope.
         var slope = priorSlope
         if points.count >= 2 {
             let previous = points[points.count - 2]
             let secant = (point.residual - previous.residual) / (point.x - previous.x)
-            if secant.isFinite, secant < 0 { slope = secant }
+            if secant.isFinite, secant < 0, abs(point.x - previous.x) >= minimumStep { slope = secant }
         }
         var step = -residual / slope
-        step = min(max(step, -maximumStep), maximumStep)
+        step = min(max(abs(step), minimumStep), maximumStep) * (step < 0 ? -1 : 1)
         let next = clamped(x + step)
         guard abs(next - x) > minimumBracketWidth / 2 else { return nil }  // pinned at the range's end
         return next

@@ -188,7 +188,7 @@ struct FrameEncoder {
             }
         }
         let key = hintKey(layout, "\(target)")
-        var search = StepSearch(range: range, priorSlope: slope)
+        var search = StepSearch(range: range, priorSlope: slope, minimumStep: 0.05)
         var x = search.clamped(hints.knob(for: key) ?? prior)
         var best: (codestream: [UInt8], metrics: JPEG2000QualityMetrics, x: Double)?
         var encodes = 0

@@ -11,6 +11,9 @@
 extern "C" {
 #endif
 
+/// The largest lossy step accepted (see chtj2k.cpp: OpenJPH 0.9.0 aborts on some larger ones).
+#define CHTJ2K_MAXIMUM_QSTEP 0.45f
+
 /// Result codes.
 typedef enum {
     CHTJ2K_OK = 0,
@@ -36,7 +39,7 @@ typedef struct {
     int32_t is_signed;
     /// Non-zero: reversible 5/3 (lossless); zero: irreversible 9/7 quantised with `qstep`.
     int32_t reversible;
-    /// Base quantisation step relative to full scale 2^bit_depth (lossy only), > 0.
+    /// Base quantisation step relative to full scale 2^bit_depth (lossy only), 1e-7...0.45.
     float qstep;
     /// Non-zero with 3 components: RCT (reversible) or ICT (irreversible).
     int32_t color_transform;
