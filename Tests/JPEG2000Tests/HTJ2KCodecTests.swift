@@ -72,7 +72,12 @@ private let htj2kCases: [HTJ2KCase] = [
     func losslessIsExactThroughEveryDecoder(_ testCase: HTJ2KCase) throws {
         let frame = makeTestFrame(testCase.layout, seed: 7, garbageHighBits: testCase.garbageHighBits)
         let options = JPEG2000EncodingOptions(mode: .lossless, colorTransform: testCase.layout.samplesPerPixel == 3)
-        let encoded = try HTJ2KEncoder.encode(frame.bytes, layout: testCase.layout, options: options, logger: quietLogger)
+        let encoded = try HTJ2KEncoder.encode(
+            frame.bytes,
+            layout: testCase.layout,
+            options: options,
+            logger: quietLogger
+        )
         #expect(encoded.quantizationStep == nil && encoded.frame.passes == 1)
         let codestream = encoded.frame.codestream
         let siz = try #require(parseSIZ(codestream))
@@ -86,8 +91,11 @@ private let htj2kCases: [HTJ2KCase] = [
         let openJPEG = try JPEG2000Decoder.decode(codestream, logger: quietLogger)
         #expect(openJPEG.samples == frame.values, "OpenJPEG decode")
         #expect(openJPEG.precision == testCase.layout.bitsStored && openJPEG.isSigned == testCase.layout.isSigned)
-        if let python = try checkWithPylibjpeg(codestream, expected: frame.values, bitsStored: testCase.layout.bitsStored)
-        {
+        if let python = try checkWithPylibjpeg(
+            codestream,
+            expected: frame.values,
+            bitsStored: testCase.layout.bitsStored
+        ) {
             #expect(python.max_abs_error == 0, "pylibjpeg max error \(python.max_abs_error)")
             #expect(python.precision == testCase.layout.bitsStored && python.is_signed == testCase.layout.isSigned)
         }
@@ -97,7 +105,12 @@ private let htj2kCases: [HTJ2KCase] = [
     func lossyDecodersAgree(_ testCase: HTJ2KCase) throws {
         let frame = makeTestFrame(testCase.layout, seed: 11)
         let options = JPEG2000EncodingOptions(mode: .lossy(targetRatio: 8), colorTransform: true)
-        let encoded = try HTJ2KEncoder.encode(frame.bytes, layout: testCase.layout, options: options, logger: quietLogger)
+        let encoded = try HTJ2KEncoder.encode(
+            frame.bytes,
+            layout: testCase.layout,
+            options: options,
+            logger: quietLogger
+        )
         let codestream = encoded.frame.codestream
         let ours = try JPEG2000QualityMetrics.compare(
             original: frame.bytes,
@@ -111,7 +124,11 @@ private let htj2kCases: [HTJ2KCase] = [
         )
         #expect(!ours.isExact)
         #expect(abs(ours.psnr - openJPEG.psnr) <= 0.1, "OpenJPH \(ours.psnr) dB, OpenJPEG \(openJPEG.psnr) dB")
-        if let python = try checkWithPylibjpeg(codestream, expected: frame.values, bitsStored: testCase.layout.bitsStored),
+        if let python = try checkWithPylibjpeg(
+            codestream,
+            expected: frame.values,
+            bitsStored: testCase.layout.bitsStored
+        ),
             let psnr = python.psnr
         {
             #expect(abs(psnr - ours.psnr) <= 0.1, "pylibjpeg \(psnr) dB, ours \(ours.psnr) dB")
@@ -154,7 +171,12 @@ private let htj2kCases: [HTJ2KCase] = [
             let options = JPEG2000EncodingOptions(mode: .lossy(targetRatio: target))
             var step: Double?
             for frame in phantom {
-                let first = try HTJ2KEncoder.encode(frame.bytes, layout: frame.layout, options: options, logger: quietLogger)
+                let first = try HTJ2KEncoder.encode(
+                    frame.bytes,
+                    layout: frame.layout,
+                    options: options,
+                    logger: quietLogger
+                )
                 cold += first.frame.passes
                 // The same slice again from where it ended: what a neighbouring slice starts from.
                 let again = try HTJ2KEncoder.encode(
@@ -214,7 +236,11 @@ private let htj2kCases: [HTJ2KCase] = [
         let results = Results(count: frames.count * 8)
         DispatchQueue.concurrentPerform(iterations: frames.count * 8) { index in
             let frame = frames[index % frames.count]
-            results.set(index, try? HTJ2KEncoder.encode(frame.bytes, layout: frame.layout, options: options, logger: quietLogger).frame.codestream)
+            results.set(
+                index,
+                try? HTJ2KEncoder.encode(frame.bytes, layout: frame.layout, options: options, logger: quietLogger).frame
+                    .codestream
+            )
         }
         for index in 0..<(frames.count * 8) {
             #expect(results.get(index) == serial[index % frames.count], "encode \(index)")
@@ -248,7 +274,11 @@ private let htj2kCases: [HTJ2KCase] = [
                 logger: quietLogger
             )
             #expect(codeBlockStyle(standard.codestream) == 0x00)
-            if let python = try checkWithPylibjpeg(lossless.codestream, expected: frame.values, bitsStored: frame.layout.bitsStored) {
+            if let python = try checkWithPylibjpeg(
+                lossless.codestream,
+                expected: frame.values,
+                bitsStored: frame.layout.bitsStored
+            ) {
                 #expect(python.max_abs_error == 0)
             }
         }
@@ -292,7 +322,8 @@ func hasHTCapability(_ codestream: [UInt8]) -> Bool {
         let marker = Int(codestream[position]) << 8 | Int(codestream[position + 1])
         let length = Int(codestream[position + 2]) << 8 | Int(codestream[position + 3])
         if marker == 0xFF50 {
-            let pcap = UInt32(codestream[position + 4]) << 24 | UInt32(codestream[position + 5]) << 16
+            let pcap =
+                UInt32(codestream[position + 4]) << 24 | UInt32(codestream[position + 5]) << 16
                 | UInt32(codestream[position + 6]) << 8 | UInt32(codestream[position + 7])
             return pcap & 0x0002_0000 != 0
         }

@@ -33,13 +33,14 @@ import Testing
         Variant(label: "fast-r10", mode: .lossy(ratio: 10), codec: .jpeg2000, speed: .fast),
     ]
 
-    static let ctVariants: [Variant] = layoutVariants + [
-        Variant(label: "ht-psnr50", mode: .targetPSNR(50), codec: .htj2k),
-        Variant(label: "ht-maxerr16", mode: .maxError(16), codec: .htj2k),
-        Variant(label: "j2k-psnr50", mode: .targetPSNR(50), codec: .jpeg2000),
-        Variant(label: "j2k-maxerr16", mode: .maxError(16), codec: .jpeg2000),
-        Variant(label: "fast-r100", mode: .lossy(ratio: 100), codec: .jpeg2000, speed: .fast),
-    ]
+    static let ctVariants: [Variant] =
+        layoutVariants + [
+            Variant(label: "ht-psnr50", mode: .targetPSNR(50), codec: .htj2k),
+            Variant(label: "ht-maxerr16", mode: .maxError(16), codec: .htj2k),
+            Variant(label: "j2k-psnr50", mode: .targetPSNR(50), codec: .jpeg2000),
+            Variant(label: "j2k-maxerr16", mode: .maxError(16), codec: .jpeg2000),
+            Variant(label: "fast-r100", mode: .lossy(ratio: 100), codec: .jpeg2000, speed: .fast),
+        ]
 
     @Test(arguments: TranscoderLayoutTests.cases)
     func everyLayoutTranscodesDecodesAndValidates(image: SyntheticImage) throws {
@@ -77,7 +78,10 @@ import Testing
         let input = try PhantomCT.file(slices: [100, 101, 102], of: 300)
         var options = TranscoderOptions(mode: .lossy(ratio: 50), qualityCheck: true)
         options.codec = .htj2k
-        guard case .transcoded(let file) = try Transcoder(options: options, logger: Logger(label: "test")).transcode(input)
+        guard
+            case .transcoded(let file) = try Transcoder(options: options, logger: Logger(label: "test")).transcode(
+                input
+            )
         else {
             Issue.record("not transcoded")
             return
@@ -110,8 +114,9 @@ import Testing
                     for (label, mode) in targets {
                         var options = TranscoderOptions(mode: mode)
                         options.codec = codec
-                        guard case .transcoded(let file) = try Transcoder(options: options, logger: Logger(label: "test"))
-                            .transcode(input)
+                        guard
+                            case .transcoded(let file) = try Transcoder(options: options, logger: Logger(label: "test"))
+                                .transcode(input)
                         else {
                             Issue.record("\(label) \(codec): not transcoded")
                             continue
@@ -136,7 +141,10 @@ import Testing
                 case .targetPSNR(let psnr):
                     let measured = try #require(metrics.psnr, "\(name): exact?")
                     #expect(measured >= psnr, "\(name): pydicom PSNR \(measured) < \(psnr)")
-                    #expect(abs(measured - (file.quality?.psnr ?? 0)) <= 0.1, "\(name): ours \(file.quality?.psnr ?? 0)")
+                    #expect(
+                        abs(measured - (file.quality?.psnr ?? 0)) <= 0.1,
+                        "\(name): ours \(file.quality?.psnr ?? 0)"
+                    )
                 case .maxError(let limit):
                     let measured = try #require(metrics.max_abs_error)
                     #expect(measured <= limit, "\(name): pydicom max error \(measured) > \(limit)")
@@ -160,7 +168,10 @@ import Testing
         for mode in [TranscoderOptions.Mode.targetPSNR(150), .maxError(0)] {
             var options = TranscoderOptions(mode: mode)
             options.codec = codec
-            guard case .transcoded(let file) = try Transcoder(options: options, logger: Logger(label: "test")).transcode(input)
+            guard
+                case .transcoded(let file) = try Transcoder(options: options, logger: Logger(label: "test")).transcode(
+                    input
+                )
             else {
                 Issue.record("\(mode): not transcoded")
                 continue
@@ -178,7 +189,9 @@ import Testing
         options.codec = .htj2k
         options.speed = .fast
         let input = try PhantomCT.file(slices: [1], of: 10, size: 32)
-        #expect(throws: TranscoderError.invalidOptions) { try Transcoder(options: options, logger: Logger(label: "t")).transcode(input) }
+        #expect(throws: TranscoderError.invalidOptions) {
+            try Transcoder(options: options, logger: Logger(label: "t")).transcode(input)
+        }
         for mode in [TranscoderOptions.Mode.targetPSNR(.nan), .targetPSNR(0), .maxError(-1)] {
             #expect(throws: TranscoderError.invalidOptions) {
                 try Transcoder(options: TranscoderOptions(mode: mode), logger: Logger(label: "t")).transcode(input)
@@ -191,7 +204,8 @@ import Testing
         var options = TranscoderOptions(mode: .lossless)
         options.codec = .htj2k
         let input = try PhantomCT.file(slices: [1], of: 10, size: 32)
-        guard case .transcoded(let file) = try Transcoder(options: options, logger: Logger(label: "t")).transcode(input) else {
+        guard case .transcoded(let file) = try Transcoder(options: options, logger: Logger(label: "t")).transcode(input)
+        else {
             Issue.record("not transcoded")
             return
         }
@@ -259,7 +273,12 @@ import Testing
             let before = try DICOMValidator.baseline(validator, original: original, in: directory)
             for output in produced {
                 let label = "\(name) \(output.variant.label)"
-                let after = try validatorVerdict(validator, output.path, codec: output.variant.codec, lossless: output.lossless)
+                let after = try validatorVerdict(
+                    validator,
+                    output.path,
+                    codec: output.variant.codec,
+                    lossless: output.lossless
+                )
                 let added = after.errors.subtracting(before.errors)
                 #expect(added.isEmpty, "\(label): dciodvfy errors our output adds: \(added.sorted())")
                 let warnings = after.warnings.subtracting(before.warnings).filter { !$0.contains("<ISO_15444_15>") }
@@ -286,4 +305,3 @@ import Testing
         return try DICOMValidator.messages(validator, swapped)
     }
 }
-

@@ -210,7 +210,8 @@ enum IndependentDecoderExpectations {
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         // Debian's GDCM 3.0 does not read HTJ2K: pydicom + pylibjpeg-openjpeg decode those alone.
-        let decoders = codec == .htj2k ? [("pydicom", result.pydicom)] : [("pydicom", result.pydicom), ("gdcm", result.gdcm)]
+        let decoders =
+            codec == .htj2k ? [("pydicom", result.pydicom)] : [("pydicom", result.pydicom), ("gdcm", result.gdcm)]
         if let failure = result.failure {
             Issue.record("\(label): the check failed: \(failure)", sourceLocation: sourceLocation)
             return
