@@ -34,6 +34,12 @@ let package = Package(
         ),
         // pipe2 and posix_spawn's closefrom, which Swift's Glibc module does not import.
         .target(name: "CSpawn"),
+        .target(
+            // OpenJPH (HTJ2K) behind a plain C header: a C++ shim, so Swift needs no C++ interop.
+            // Linked by name: Debian's openjph.pc is empty.
+            name: "CHTJ2K",
+            linkerSettings: [.linkedLibrary("openjph")]
+        ),
 
         // Layer 1: pure building blocks, no I/O of their own.
         .target(
@@ -45,6 +51,14 @@ let package = Package(
             name: "JPEG2000",
             dependencies: [
                 "COpenJPEG",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HTJ2K",
+            dependencies: [
+                "CHTJ2K", "JPEG2000",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -79,7 +93,7 @@ let package = Package(
         .target(
             name: "Transcoder",
             dependencies: [
-                "DICOM", "JPEG2000", "CSpawn",
+                "DICOM", "JPEG2000", "HTJ2K", "CSpawn",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -136,7 +150,7 @@ let package = Package(
             name: "dicom-j2k",
             dependencies: [
                 "DICOM", "JPEG2000", "ZIPStream", "Transcoder", "AWSClients", "CompressionJob", "SampleStudy",
-                "ResourceMonitor", "LambdaRuntime", "Worker",
+                "ResourceMonitor", "HTJ2K", "LambdaRuntime", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -161,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "JPEG2000Tests",
             dependencies: [
-                "JPEG2000", "SampleStudy", "TestSupport",
+                "JPEG2000", "HTJ2K", "SampleStudy", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],
@@ -227,7 +241,7 @@ let package = Package(
         .testTarget(
             name: "TranscoderTests",
             dependencies: [
-                "Transcoder", "DICOM", "JPEG2000", "SampleStudy", "TestSupport",
+                "Transcoder", "DICOM", "JPEG2000", "HTJ2K", "SampleStudy", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

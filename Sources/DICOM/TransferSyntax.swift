@@ -43,6 +43,13 @@ public struct TransferSyntax: Hashable, Sendable, CustomStringConvertible {
     public static let jpeg2000Lossless = TransferSyntax(uid: "1.2.840.10008.1.2.4.90")
     /// JPEG 2000 Image Compression (lossy or lossless).
     public static let jpeg2000 = TransferSyntax(uid: "1.2.840.10008.1.2.4.91")
+    /// High-Throughput JPEG 2000 Image Compression (Lossless Only).
+    public static let htj2kLossless = TransferSyntax(uid: "1.2.840.10008.1.2.4.201")
+    /// High-Throughput JPEG 2000 with RPCL Options Image Compression (Lossless Only). Recognised on
+    /// input; never written (it needs TLM markers by resolution).
+    public static let htj2kLosslessRPCL = TransferSyntax(uid: "1.2.840.10008.1.2.4.202")
+    /// High-Throughput JPEG 2000 Image Compression (lossy or lossless).
+    public static let htj2k = TransferSyntax(uid: "1.2.840.10008.1.2.4.203")
     public static let rleLossless = TransferSyntax(uid: "1.2.840.10008.1.2.5")
 
     private static let deflatedUIDs: Set<String> = [
@@ -91,6 +98,9 @@ public struct TransferSyntax: Hashable, Sendable, CustomStringConvertible {
         case Self.jpegLSNearLossless.uid: "JPEG-LS Near-Lossless"
         case Self.jpeg2000Lossless.uid: "JPEG 2000 (Lossless Only)"
         case Self.jpeg2000.uid: "JPEG 2000"
+        case Self.htj2kLossless.uid: "High-Throughput JPEG 2000 (Lossless Only)"
+        case Self.htj2kLosslessRPCL.uid: "High-Throughput JPEG 2000 with RPCL Options (Lossless Only)"
+        case Self.htj2k.uid: "High-Throughput JPEG 2000"
         case Self.rleLossless.uid: "RLE Lossless"
         default: nil
         }

@@ -58,7 +58,8 @@ public enum JPEG2000Encoder {
         var settings = OpenJPEGFrameEncoder.Settings(
             openJPEGRate: nil,
             colorTransform: options.colorTransform,
-            threads: options.codecThreads
+            threads: options.codecThreads,
+            bypass: options.speed == .fast
         )
         guard let target = options.mode.targetRatio else {
             let codestream = try OpenJPEGFrameEncoder.encode(frame, layout: layout, settings: settings, logger: logger)

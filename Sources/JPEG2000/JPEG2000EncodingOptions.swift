@@ -45,19 +45,33 @@ public struct JPEG2000EncodingOptions: Sendable, Hashable {
     /// callers parallelise across frames instead.
     public var codecThreads: Int
 
+    /// The default Part 1 coding, or code-block bypass for speed.
+    public enum Speed: String, Sendable, Hashable {
+        /// Every coding pass arithmetic-coded (OpenJPEG's default).
+        case standard
+        /// Code-block bypass ("lazy" coding, cblk style 0x01): the lower bit-plane passes are written
+        /// raw instead of arithmetic-coded. Faster encoding, a little larger at equal quality.
+        case fast
+    }
+
+    /// Code-block coding style (OpenJPEG only; HTJ2K has its own block coder).
+    public var speed: Speed
+
     public init(
         mode: Mode,
         colorTransform: Bool = true,
         ratioTolerance: Double = 0.05,
-        codecThreads: Int = 1
+        codecThreads: Int = 1,
+        speed: Speed = .standard
     ) {
         self.mode = mode
         self.colorTransform = colorTransform
         self.ratioTolerance = ratioTolerance
         self.codecThreads = codecThreads
+        self.speed = speed
     }
 
-    func validate() throws {
+    package func validate() throws {
         if let ratio = mode.targetRatio {
             guard ratio.isFinite, ratio >= 1 else {
                 throw JPEG2000Error.invalidOptions("the target ratio must be a finite number >= 1, not \(ratio)")

@@ -62,17 +62,19 @@ public struct JPEG2000Error: Error, Sendable, Hashable, CustomStringConvertible 
     /// Quality metrics were asked for two images of different shape.
     public static let mismatchedImages = JPEG2000Error(.mismatchedImages, "")
 
-    static func invalidLayout(_ context: String) -> JPEG2000Error { .init(.invalidLayout, context) }
-    static func sampleCountMismatch(_ context: String) -> JPEG2000Error { .init(.sampleCountMismatch, context) }
-    static func invalidOptions(_ context: String) -> JPEG2000Error { .init(.invalidOptions, context) }
-    static func encodingFailed(_ context: String, messages: [String]) -> JPEG2000Error {
+    package static func invalidLayout(_ context: String) -> JPEG2000Error { .init(.invalidLayout, context) }
+    package static func sampleCountMismatch(_ context: String) -> JPEG2000Error { .init(.sampleCountMismatch, context) }
+    package static func invalidOptions(_ context: String) -> JPEG2000Error { .init(.invalidOptions, context) }
+    package static func encodingFailed(_ context: String, messages: [String]) -> JPEG2000Error {
         .init(.encodingFailed, context, openJPEGMessages: messages)
     }
-    static func decodingFailed(_ context: String, messages: [String]) -> JPEG2000Error {
+    package static func decodingFailed(_ context: String, messages: [String]) -> JPEG2000Error {
         .init(.decodingFailed, context, openJPEGMessages: messages)
     }
-    static func unsupportedCodestream(_ context: String) -> JPEG2000Error { .init(.unsupportedCodestream, context) }
-    static func imageTooLarge(_ context: String) -> JPEG2000Error { .init(.imageTooLarge, context) }
-    static func outOfMemory(_ context: String) -> JPEG2000Error { .init(.outOfMemory, context) }
-    static func mismatchedImages(_ context: String) -> JPEG2000Error { .init(.mismatchedImages, context) }
+    package static func unsupportedCodestream(_ context: String) -> JPEG2000Error {
+        .init(.unsupportedCodestream, context)
+    }
+    package static func imageTooLarge(_ context: String) -> JPEG2000Error { .init(.imageTooLarge, context) }
+    package static func outOfMemory(_ context: String) -> JPEG2000Error { .init(.outOfMemory, context) }
+    package static func mismatchedImages(_ context: String) -> JPEG2000Error { .init(.mismatchedImages, context) }
 }

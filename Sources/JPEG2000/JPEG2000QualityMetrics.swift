@@ -49,7 +49,7 @@ public struct JPEG2000QualityMetrics: Sendable, Hashable {
     }
 
     /// Metrics between two equally long sample arrays, with the given PSNR peak.
-    static func measure(original: [Int32], decoded: [Int32], peak: Double) -> JPEG2000QualityMetrics {
+    package static func measure(original: [Int32], decoded: [Int32], peak: Double) -> JPEG2000QualityMetrics {
         var sumOfSquares = 0.0
         var maxError = 0
         for index in original.indices {

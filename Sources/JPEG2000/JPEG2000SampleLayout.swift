@@ -78,7 +78,7 @@ public struct JPEG2000SampleLayout: Sendable, Hashable, CustomStringConvertible 
     /// The number of wavelet resolution levels used for this image size: six, or fewer so that the
     /// smallest resolution still holds a pixel (OpenJPEG rejects a level count the tile cannot hold).
     /// This is GDCM's rule (count the halvings of `w/2` and `h/2`), but never below one.
-    var resolutionLevels: Int {
+    package var resolutionLevels: Int {
         var halvings = 0
         var width = columns >> 1
         var height = rows >> 1
@@ -95,8 +95,11 @@ extension JPEG2000SampleLayout {
     /// Reads component `component` out of a frame and writes its true sample values: bits above
     /// `bitsStored` masked off, signed samples sign-extended from bit `bitsStored - 1`.
     /// `frame` must hold ``frameByteCount`` bytes and `destination` ``pixelCount`` values.
-    func unpack(component: Int, from frame: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Int32>)
-    {
+    package func unpack(
+        component: Int,
+        from frame: UnsafeRawBufferPointer,
+        into destination: UnsafeMutableBufferPointer<Int32>
+    ) {
         let normalize = SampleNormalizer(bitsStored: bitsStored, isSigned: isSigned)
         let count = pixelCount
         // Byte distance between two samples of this component, and where the first one is.
@@ -125,7 +128,7 @@ extension JPEG2000SampleLayout {
 
     /// The frame's true sample values, pixel by pixel with components interleaved (`R G B R G B…`),
     /// as the encoder sees them after masking and sign extension.
-    func unpackInterleaved(_ frame: UnsafeRawBufferPointer) -> [Int32] {
+    package func unpackInterleaved(_ frame: UnsafeRawBufferPointer) -> [Int32] {
         let count = pixelCount
         var planes = [Int32](repeating: 0, count: count * samplesPerPixel)
         planes.withUnsafeMutableBufferPointer { all in

@@ -10,6 +10,8 @@ enum OpenJPEGFrameEncoder {
         var openJPEGRate: Double?
         var colorTransform: Bool
         var threads: Int
+        /// Code-block bypass (lazy coding).
+        var bypass = false
     }
 
     /// Encodes `frame` (exactly `layout.frameByteCount` bytes) to a raw J2K codestream.
@@ -28,6 +30,7 @@ enum OpenJPEGFrameEncoder {
         parameters.tcp_numlayers = 1
         parameters.cp_disto_alloc = 1
         parameters.tcp_mct = layout.samplesPerPixel == 3 && settings.colorTransform ? 1 : 0
+        parameters.mode = settings.bypass ? 0x01 : 0  // cblk style: 0x01 = selective arithmetic coding bypass
         if let rate = settings.openJPEGRate {
             parameters.irreversible = 1
             parameters.tcp_rates.0 = Float(rate)

@@ -50,6 +50,11 @@ public struct GDCMTranscoder: Sendable {
                     bitsStored: image.layout.bitsStored
                 )
             )
+        case .targetPSNR, .maxError:
+            throw .invalidOptions("gdcmconv has no quality target; use the in-process transcoder")
+        }
+        guard options.codec == .jpeg2000, options.speed == .standard else {
+            throw .invalidOptions("gdcmconv writes JPEG 2000 Part 1 at standard speed only")
         }
 
         let (output, run) = try withPrivateDirectory { directory throws(TranscoderError) in

@@ -6,6 +6,8 @@ import Foundation
 enum OutputAttributes {
     /// Lossy Image Compression Method for JPEG 2000 irreversible (PS3.3 §C.7.6.1.1.5.1).
     static let lossyMethod = "ISO_15444_1"
+    /// Lossy Image Compression Method for High-Throughput JPEG 2000 (PS3.3 §C.7.6.1.1.5.1).
+    static let htj2kLossyMethod = "ISO_15444_15"
     /// PS3.16 CID 7202, Source Image Purposes of Reference.
     static let uncompressedPredecessor = Code(value: "121320", meaning: "Uncompressed predecessor")
     static let lossyCompressedPredecessor = Code(value: "121330", meaning: "Lossy compressed predecessor")
@@ -58,14 +60,19 @@ enum OutputAttributes {
     ///   method and ratio (appended to an existing description);
     /// - Smallest/Largest Image Pixel Value removed: lossy decoding can leave that range, so they
     ///   would be stale claims about the new pixels.
-    static func markLossy(_ dataSet: inout DataSet, ratio: Double, newSOPInstanceUID: String) {
+    static func markLossy(
+        _ dataSet: inout DataSet,
+        ratio: Double,
+        newSOPInstanceUID: String,
+        method: String = lossyMethod
+    ) {
         let wasLossy = dataSet.string(.lossyImageCompression) == "01"
         let ratioText = formatRatio(ratio)
 
         var ratios = wasLossy ? dataSet.strings(.lossyImageCompressionRatio) ?? [] : []
         var methods = wasLossy ? dataSet.strings(.lossyImageCompressionMethod) ?? [] : []
         ratios.append(ratioText)
-        methods.append(lossyMethod)
+        methods.append(method)
         dataSet.set(.lossyImageCompression, string: "01", vr: .CS)
         dataSet.set(.lossyImageCompressionRatio, strings: ratios, vr: .DS)
         dataSet.set(.lossyImageCompressionMethod, strings: methods, vr: .CS)
@@ -95,7 +102,8 @@ enum OutputAttributes {
             items: (dataSet.items(.derivationCodeSequence) ?? []) + [lossyCompression.item]
         )
 
-        let ours = "Lossy compression with JPEG 2000 (\(lossyMethod)), ratio \(ratioText):1"
+        let name = method == htj2kLossyMethod ? "High-Throughput JPEG 2000" : "JPEG 2000"
+        let ours = "Lossy compression with \(name) (\(method)), ratio \(ratioText):1"
         var description = ours
         if let existing = dataSet.strings(.derivationDescription)?.first, !existing.isEmpty {
             let room = derivationDescriptionLimit - ours.count - 2

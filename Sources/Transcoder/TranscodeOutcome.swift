@@ -27,6 +27,14 @@ public struct TranscodedFile: Sendable {
     /// CPU time and peak memory of the external process that did the work (``GDCMTranscoder``
     /// only), so benchmarks can add it to their own process's figures.
     public var externalUsage: GDCMConvBackend.Run?
+    /// The codec that wrote the output (`j2k` for ``GDCMTranscoder``).
+    public var codec: TranscoderOptions.Codec = .jpeg2000
+    /// Encodes each frame cost (rate search, quality search and lossless probes), in frame order;
+    /// empty for ``GDCMTranscoder``.
+    public var encodesPerFrame: [Int] = []
+    /// How the quality target went (``TranscoderOptions/Mode/targetPSNR(_:)`` and
+    /// ``TranscoderOptions/Mode/maxError(_:)`` only).
+    public var qualityTarget: QualityTargetResult?
 
     public init(
         bytes: [UInt8],
@@ -94,5 +102,37 @@ struct QualityAccumulator {
             maxAbsError: maxAbsError,
             sampleCount: sampleCount
         )
+    }
+}
+
+/// The outcome of a quality target for one file: every frame was verified by decoding it.
+public struct QualityTargetResult: Sendable, Hashable {
+    /// The target, e.g. `PSNR >= 50.0 dB` or `max error <= 4`.
+    public var target: String
+    /// Whether every frame of the output meets the target (always, unless encoding broke it).
+    public var met: Bool
+    /// The output is lossless because no lossy encode below the lossless size reached the target.
+    public var storedLossless: Bool
+    /// Why the file was stored lossless (which frame, what was tried); `nil` when lossy.
+    public var reason: String?
+    /// The lowest PSNR of any frame (dB); `nil` when every frame is exact.
+    public var worstFramePSNR: Double?
+    /// The largest error of any sample in any frame, in stored units.
+    public var worstFrameMaxError: Int
+
+    public init(
+        target: String,
+        met: Bool,
+        storedLossless: Bool,
+        reason: String?,
+        worstFramePSNR: Double?,
+        worstFrameMaxError: Int
+    ) {
+        self.target = target
+        self.met = met
+        self.storedLossless = storedLossless
+        self.reason = reason
+        self.worstFramePSNR = worstFramePSNR
+        self.worstFrameMaxError = worstFrameMaxError
     }
 }

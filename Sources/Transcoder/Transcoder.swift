@@ -2,7 +2,8 @@ import DICOM
 import JPEG2000
 import Logging
 
-/// One DICOM file in, one JPEG 2000 DICOM file out, in process with OpenJPEG (DESIGN.md §5).
+/// One DICOM file in, one JPEG 2000 DICOM file out, in process with OpenJPEG (DESIGN.md §5), or
+/// HTJ2K with OpenJPH (`options.codec`: .201 lossless / .203 lossy, see docs/transcoding.md).
 ///
 /// The output is Explicit VR Little Endian with encapsulated Pixel Data: a Basic Offset Table and
 /// one even-length fragment per frame holding a raw J2K codestream, transfer syntax .90 (lossless)
@@ -15,11 +16,17 @@ import Logging
 /// to the encoder, and the codestreams are written once into the output.
 public struct Transcoder: Sendable {
     public var options: TranscoderOptions
-    private let logger: Logger
+    let logger: Logger
 
-    public init(options: TranscoderOptions, logger: Logger) {
+    /// Warm starts for the rate and quality searches, shared by copies of this transcoder.
+    let hints: SearchHints
+
+    /// - Parameter hints: pass one instance to every transcoder of a job so that all its threads
+    ///   warm-start from the series' previous slices.
+    public init(options: TranscoderOptions, logger: Logger, hints: SearchHints = SearchHints()) {
         self.options = options
         self.logger = logger
+        self.hints = hints
     }
 
     /// Transcodes one file. Blocking and CPU-bound; callable from several threads at once.
@@ -41,30 +48,10 @@ public struct Transcoder: Sendable {
         case .notTranscodable(let reason): return .notTranscodable(reason: reason)
         case .image(let checked): image = checked
         }
-        let lossless = options.mode == .lossless
-        let encoding = encodingOptions(for: image)
-
-        var codestreams: [[UInt8]] = []
-        codestreams.reserveCapacity(image.frameCount)
-        var quality = options.qualityCheck ? QualityAccumulator(bitsStored: image.layout.bitsStored) : nil
-        for (index, frame) in image.frames.enumerated() {
-            try options.checkCancellation("before frame \(index + 1) of \(image.frameCount)")
-            let encoded: JPEG2000EncodedFrame
-            do {
-                encoded = try JPEG2000Encoder.encode(frame, layout: image.layout, options: encoding, logger: logger)
-            } catch {
-                throw .encodingFailed("frame \(index + 1) of \(image.frameCount), \(image.layout)", error)
-            }
-            if quality != nil {
-                let metrics = try Self.measure(encoded.codestream, against: frame, image: image, frame: index, logger)
-                quality?.add(
-                    rmse: metrics.rmse,
-                    maxAbsError: metrics.maxAbsoluteError,
-                    sampleCount: metrics.sampleCount
-                )
-            }
-            codestreams.append(encoded.codestream)
-        }
+        let encoded = try encodeFrames(image)
+        let codestreams = encoded.codestreams
+        let lossless = encoded.lossless
+        let quality = encoded.quality
         let codestreamBytes = codestreams.reduce(0) { $0 + $1.count }
         let ratio = Double(image.pixelBytes) / Double(max(1, codestreamBytes))
 
@@ -81,11 +68,20 @@ public struct Transcoder: Sendable {
                 throw .deidentificationFailed("de-identifying the output", error)
             }
         }
-        if lossless {
-            file.transferSyntax = .jpeg2000Lossless
-        } else {
-            file.transferSyntax = .jpeg2000
-            OutputAttributes.markLossy(&file.dataSet, ratio: ratio, newSOPInstanceUID: lossyInstanceUID(file.dataSet))
+        switch (options.codec, lossless) {
+        case (.jpeg2000, true): file.transferSyntax = .jpeg2000Lossless
+        case (.htj2k, true): file.transferSyntax = .htj2kLossless
+        case (.jpeg2000, false): file.transferSyntax = .jpeg2000
+        case (.htj2k, false): file.transferSyntax = .htj2k  // .203; never .202 (no TLM by resolution)
+        }
+        if !lossless {
+            let method = options.codec == .htj2k ? OutputAttributes.htj2kLossyMethod : OutputAttributes.lossyMethod
+            OutputAttributes.markLossy(
+                &file.dataSet,
+                ratio: ratio,
+                newSOPInstanceUID: lossyInstanceUID(file.dataSet),
+                method: method
+            )
         }
         let bytes: [UInt8]
         do {
@@ -100,15 +96,17 @@ public struct Transcoder: Sendable {
                 "transcoder.layout": "\(image.layout)",
             ]
         )
-        return .transcoded(
-            TranscodedFile(
-                bytes: bytes,
-                frames: image.frameCount,
-                pixelBytes: image.pixelBytes,
-                codestreamBytes: codestreamBytes,
-                quality: quality?.result
-            )
+        var transcoded = TranscodedFile(
+            bytes: bytes,
+            frames: image.frameCount,
+            pixelBytes: image.pixelBytes,
+            codestreamBytes: codestreamBytes,
+            quality: quality
         )
+        transcoded.codec = options.codec
+        transcoded.encodesPerFrame = encoded.encodesPerFrame
+        transcoded.qualityTarget = encoded.qualityTarget
+        return .transcoded(transcoded)
     }
 
     /// Decodes `codestream` with our decoder and compares it with the frame it came from (the
@@ -160,16 +158,19 @@ extension Transcoder {
     }
 
     /// The encoder options for `image`: the mode, and the colour transform for RGB only.
-    private func encodingOptions(for image: NativeImage) -> JPEG2000EncodingOptions {
+    func encodingOptions(for image: NativeImage) -> JPEG2000EncodingOptions {
         JPEG2000EncodingOptions(
             mode: {
                 switch options.mode {
                 case .lossless: .lossless
                 case .lossy(let ratio): .lossy(targetRatio: ratio)
+                // The quality search sets its own step or rate on every encode.
+                case .targetPSNR, .maxError: .lossy(targetRatio: 10)
                 }
             }(),
             colorTransform: image.color == .rgb,
-            codecThreads: options.codecThreads
+            codecThreads: options.codecThreads,
+            speed: options.speed
         )
     }
 

@@ -1,4 +1,5 @@
 import DICOM
+import JPEG2000
 
 /// How ``Transcoder`` (and ``GDCMTranscoder``) compress a file.
 public struct TranscoderOptions: Sendable {
@@ -9,13 +10,30 @@ public struct TranscoderOptions: Sendable {
         /// Irreversible 9/7 wavelet, transfer syntax 1.2.840.10008.1.2.4.91. `ratio` = stored pixel
         /// bytes (Bits Allocated) ÷ codestream bytes; must be ≥ 1.
         case lossy(ratio: Double)
+        /// The smallest lossy output whose every frame reaches this PSNR (dB, peak 2^BitsStored − 1),
+        /// verified by decoding; lossless when no lossy output below the lossless size does.
+        case targetPSNR(Double)
+        /// The smallest lossy output in which no sample of any frame is off by more than this many
+        /// stored units, verified by decoding; lossless when no lossy output below the lossless size
+        /// does (0 means lossless).
+        case maxError(Int)
 
         public var description: String {
             switch self {
             case .lossless: "lossless"
             case .lossy(let ratio): "lossy \(ratio):1"
+            case .targetPSNR(let psnr): "PSNR >= \(psnr) dB"
+            case .maxError(let error): "max error <= \(error)"
             }
         }
+    }
+
+    /// Which JPEG 2000 the output uses.
+    public enum Codec: String, Sendable, Hashable, CaseIterable {
+        /// JPEG 2000 Part 1 with OpenJPEG: transfer syntax .90 (lossless) / .91 (lossy).
+        case jpeg2000 = "j2k"
+        /// High-Throughput JPEG 2000 (Part 15) with OpenJPH: .201 (lossless) / .203 (lossy).
+        case htj2k
     }
 
     /// Lossless or lossy at a target ratio.
@@ -42,6 +60,11 @@ public struct TranscoderOptions: Sendable {
     /// cancellation, so a job passes a closure reading its own cancellation flag (an atomic).
     public var isCancelled: (@Sendable () -> Bool)?
 
+    /// Part 1 or HTJ2K (default Part 1).
+    public var codec: Codec = .jpeg2000
+    /// Part 1 only: `.fast` turns on code-block bypass (lazy coding).
+    public var speed: JPEG2000EncodingOptions.Speed = .standard
+
     public init(mode: Mode, qualityCheck: Bool = false, codecThreads: Int = 1) {
         self.mode = mode
         self.qualityCheck = qualityCheck
@@ -53,6 +76,15 @@ public struct TranscoderOptions: Sendable {
     func validate() throws(TranscoderError) {
         if case .lossy(let ratio) = mode, !(ratio.isFinite && ratio >= 1) {
             throw .invalidOptions("the lossy ratio must be a finite number >= 1, not \(ratio)")
+        }
+        if case .targetPSNR(let psnr) = mode, !(psnr.isFinite && psnr > 0 && psnr <= 200) {
+            throw .invalidOptions("the target PSNR must be a number of dB in (0, 200], not \(psnr)")
+        }
+        if case .maxError(let error) = mode, !(0...65_535).contains(error) {
+            throw .invalidOptions("the maximum error must be 0...65535 stored units, not \(error)")
+        }
+        if codec == .htj2k, speed == .fast {
+            throw .invalidOptions("the fast setting is for JPEG 2000 Part 1; HTJ2K has its own fast block coder")
         }
         guard (1...64).contains(codecThreads) else {
             throw .invalidOptions("codec threads must be 1...64, not \(codecThreads)")

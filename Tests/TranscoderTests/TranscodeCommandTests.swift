@@ -17,6 +17,11 @@ import Testing
         var error: String?
         var inputBytes: Int
         var outputBytes: Int
+        var codec: String?
+        var encodesPerFrame: [Int]?
+        var qualityTarget: String?
+        var targetMet: Bool?
+        var storedLossless: Bool?
     }
 
     static func run(_ tool: String, _ arguments: [String]) throws -> (ProcessResult, Report?) {
@@ -72,6 +77,28 @@ import Testing
             #expect(failedReport?.status == "failed" && failedReport?.error?.contains("truncatedPixelData") == true)
             #expect(failed.stderr.contains("truncatedPixelData"))
             #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == Data(ct.dropLast(1000)))
+
+            // HTJ2K, quality targets and the fast Part 1 setting.
+            let (ht, htReport) = try Self.run(tool, [input, output, "--htj2k", "--rate", "20"])
+            #expect(ht.status == 0, "\(ht.stderr)")
+            #expect(htReport?.codec == "htj2k" && htReport?.encodesPerFrame?.count == 1, "\(ht.stdout)")
+            #expect(try DICOMFile(contentsOf: output).transferSyntax == .htj2k)
+            let (htLossless, _) = try Self.run(tool, [input, output, "--htj2k", "--lossless"])
+            #expect(htLossless.status == 0)
+            #expect(try DICOMFile(contentsOf: output).transferSyntax == .htj2kLossless)
+            for arguments in [["--psnr", "45"], ["--max-error", "10"], ["--htj2k", "--psnr", "45"]] {
+                let (quality, qualityReport) = try Self.run(tool, [input, output] + arguments)
+                #expect(quality.status == 0, "\(arguments): \(quality.stderr)")
+                #expect(qualityReport?.targetMet == true && qualityReport?.qualityTarget != nil, "\(quality.stdout)")
+                if arguments.contains("--psnr") { #expect((qualityReport?.psnr ?? 0) >= 45) }
+                if arguments.contains("--max-error") { #expect((qualityReport?.maxAbsError ?? 99) <= 10) }
+            }
+            let (fast, fastReport) = try Self.run(tool, [input, output, "--fast", "--rate", "20"])
+            #expect(fast.status == 0 && fastReport?.codec == "j2k", "\(fast.stderr)")
+            let fastAndHT = try runProcess(tool, ["transcode", input, output, "--fast", "--htj2k"])
+            #expect(fastAndHT.status != 0 && fastAndHT.stderr.contains("Part 1"))
+            let twoTargets = try runProcess(tool, ["transcode", input, output, "--psnr", "40", "--max-error", "3"])
+            #expect(twoTargets.status != 0 && twoTargets.stderr.contains("exclude each other"))
 
             // Usage errors.
             let both = try runProcess(tool, ["transcode", input, output, "--rate", "10", "--lossless"])

@@ -205,9 +205,13 @@ enum IndependentDecoderExpectations {
         _ result: IndependentDecoders.Result,
         ours file: TranscodedFile,
         lossless: Bool,
+        codec: TranscoderOptions.Codec = .jpeg2000,
         _ label: String,
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
+        // Debian's GDCM 3.0 does not read HTJ2K: pydicom + pylibjpeg-openjpeg decode those alone.
+        let decoders =
+            codec == .htj2k ? [("pydicom", result.pydicom)] : [("pydicom", result.pydicom), ("gdcm", result.gdcm)]
         if let failure = result.failure {
             Issue.record("\(label): the check failed: \(failure)", sourceLocation: sourceLocation)
             return
@@ -216,7 +220,7 @@ enum IndependentDecoderExpectations {
             Issue.record("\(label): no quality figures to compare", sourceLocation: sourceLocation)
             return
         }
-        for (decoder, metrics) in [("pydicom", result.pydicom), ("gdcm", result.gdcm)] {
+        for (decoder, metrics) in decoders {
             guard let metrics, metrics.error == nil, let maxError = metrics.max_abs_error, let rmse = metrics.rmse
             else {
                 Issue.record(
@@ -228,13 +232,17 @@ enum IndependentDecoderExpectations {
             if lossless {
                 #expect(maxError == 0, "\(label): \(decoder) max error \(maxError)", sourceLocation: sourceLocation)
             }
+            // Our HTJ2K check decodes with OpenJPH, the independent one with OpenJPEG: their 9/7
+            // float-to-integer rounding can differ by one on a few samples.
+            let errorSlack = codec == .htj2k && !lossless ? 1 : 0
+            let rmseSlack = codec == .htj2k && !lossless ? 1e-3 : 1e-6
             #expect(
-                maxError == quality.maxAbsError,
+                abs(maxError - quality.maxAbsError) <= errorSlack,
                 "\(label): \(decoder) max error \(maxError), ours \(quality.maxAbsError)",
                 sourceLocation: sourceLocation
             )
             #expect(
-                abs(rmse - quality.rmse) <= 1e-6 * max(1, quality.rmse),
+                abs(rmse - quality.rmse) <= rmseSlack * max(1, quality.rmse),
                 "\(label): \(decoder) RMSE \(rmse), ours \(quality.rmse)",
                 sourceLocation: sourceLocation
             )
@@ -284,7 +292,10 @@ enum IndependentDecoderExpectations {
             sourceLocation: sourceLocation
         )
         #expect(
-            attributes.transfer_syntax == (lossless ? "1.2.840.10008.1.2.4.90" : "1.2.840.10008.1.2.4.91"),
+            attributes.transfer_syntax
+                == (codec == .htj2k
+                    ? (lossless ? "1.2.840.10008.1.2.4.201" : "1.2.840.10008.1.2.4.203")
+                    : (lossless ? "1.2.840.10008.1.2.4.90" : "1.2.840.10008.1.2.4.91")),
             "\(label): pydicom TS",
             sourceLocation: sourceLocation
         )
@@ -295,7 +306,8 @@ enum IndependentDecoderExpectations {
                 sourceLocation: sourceLocation
             )
             #expect(
-                attributes.lossy_image_compression_method?.values.last == "ISO_15444_1",
+                attributes.lossy_image_compression_method?.values.last
+                    == (codec == .htj2k ? "ISO_15444_15" : "ISO_15444_1"),
                 "\(label): pydicom 2114",
                 sourceLocation: sourceLocation
             )

@@ -5,8 +5,9 @@
 DICOM_J2K_CACHE=${DICOM_J2K_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dicom-j2k}
 # Debian packages: OpenJPEG (the encoder), zlib, GDCM's gdcmconv (independent decoder and the
 # comparison backend), dicom3tools' dciodvfy (validator), Python for the independent checks, Info-ZIP's
-# unzip (archive checks), GNU time (peak memory of a child, in the hostile-corpus test).
-APT_PACKAGES=(pkg-config libopenjp2-7-dev zlib1g-dev libgdcm-tools dicom3tools python3 python3-venv curl unzip time)
+# unzip (archive checks), GNU time (peak memory of a child, in the hostile-corpus test), OpenJPH (the
+# HTJ2K encoder; the -dev package pulls in the runtime libopenjph0.9).
+APT_PACKAGES=(pkg-config libopenjp2-7-dev libopenjph-dev zlib1g-dev libgdcm-tools dicom3tools python3 python3-venv curl unzip time)
 # The independent decoder used by the tests, pinned so a new release cannot change results.
 PIP_PACKAGES=(pydicom==3.0.2 pylibjpeg==2.1.0 pylibjpeg-openjpeg==2.6.0 "numpy>=1.26,<3")
 

@@ -20,6 +20,9 @@ struct BenchReport: Encodable {
     /// The bench's own resident memory when it spawned gdcmconv: a floor under gdcmconv's peak,
     /// since the kernel counts it into each child's `ru_maxrss`.
     var benchResidentAtSpawn: Int?
+    /// The study through `Transcoder` in this process with each codec and mode (see ``InProcessRun``).
+    var inProcess: [InProcessRun] = []
+    var openjphVersion = ""
     var targets: [Target] { evaluateTargets() }
 
     mutating func describe(_ study: BenchStudy) {
@@ -38,6 +41,7 @@ struct BenchReport: Encodable {
     private enum CodingKeys: String, CodingKey {
         case study, files, images, bytes, rate, threads, gdcmParallel, repeats, openjpegVersion, cores
         case encoderAlone, ours, oursQuality, gdcmconv, gdcmconvQuality, benchResidentAtSpawn, targets
+        case inProcess, openjphVersion
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -59,6 +63,8 @@ struct BenchReport: Encodable {
         try c.encodeIfPresent(gdcmconvQuality, forKey: .gdcmconvQuality)
         try c.encodeIfPresent(benchResidentAtSpawn, forKey: .benchResidentAtSpawn)
         try c.encode(targets, forKey: .targets)
+        try c.encode(inProcess, forKey: .inProcess)
+        try c.encode(openjphVersion, forKey: .openjphVersion)
     }
 
     private func evaluateTargets() -> [Target] {
@@ -115,6 +121,37 @@ struct BenchReport: Encodable {
                 )
             }
         }
+        let openjpeg = inProcess.first { $0.name == "OpenJPEG" }
+        if let ht = inProcess.first(where: { $0.name == "HTJ2K" }) {
+            if let openjpeg {
+                let speedup = openjpeg.timing.wallSeconds / ht.timing.wallSeconds
+                targets.append(
+                    Target(
+                        goal: "HTJ2K ≥ 4× faster than OpenJPEG (in process, same threads)",
+                        measured: String(format: "%.1f×", speedup),
+                        met: speedup >= 4
+                    )
+                )
+            }
+            let jobSpeedup = ours.wallSeconds / ht.timing.wallSeconds
+            targets.append(
+                Target(
+                    goal: "HTJ2K ≥ 4× faster than our OpenJPEG job",
+                    measured: String(format: "%.1f×", jobSpeedup),
+                    met: jobSpeedup >= 4
+                )
+            )
+            if let gdcmconv {
+                let speedup = gdcmconv.wallSeconds / ht.timing.wallSeconds
+                targets.append(
+                    Target(
+                        goal: "HTJ2K ≥ 8× faster than gdcmconv",
+                        measured: String(format: "%.1f×", speedup),
+                        met: speedup >= 8
+                    )
+                )
+            }
+        }
         return targets
     }
 
@@ -151,6 +188,9 @@ struct BenchReport: Encodable {
         }
         rows.append(row("dicom-j2k run, \(threads) threads", ours, oursQuality))
         if gdcmconv != nil { rows.append(row("gdcmconv, \(gdcmParallel) at a time", gdcmconv, gdcmconvQuality)) }
+        for run in inProcess {
+            rows.append(row("in process, \(threads) threads: \(run.name)", run.timing, run.quality))
+        }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for (index, row) in rows.enumerated() {
             let cells = row.enumerated().map { column, cell in
@@ -167,7 +207,31 @@ struct BenchReport: Encodable {
                     + "\(mb(floor)) MB at spawn time (vfork + exec accounting); ours is the job's own VmHWM."
             )
         }
-        let problems = (oursQuality?.problems ?? []) + (gdcmconvQuality?.problems ?? [])
+        if !inProcess.isEmpty {
+            lines.append(
+                "\nin-process rows (OpenJPH \(openjphVersion)): encodes per frame mean / max; per-file ratio min–max; "
+                    + "quality mode: files meeting the target / stored lossless"
+            )
+            for run in inProcess {
+                var text =
+                    "  \(run.name): "
+                    + String(
+                        format: "%.2f / %d encodes; ratio %.1f–%.1f",
+                        run.encodesMean,
+                        run.encodesMax,
+                        run.fileRatioMin,
+                        run.fileRatioMax
+                    )
+                if let met = run.targetsMet, let lossless = run.storedLossless {
+                    text += "; target met \(met)/\(run.quality?.files ?? 0), stored lossless \(lossless)"
+                }
+                if !run.failures.isEmpty { text += "; \(run.failures.count) FAILED: \(run.failures[0])" }
+                lines.append(text)
+            }
+        }
+        let problems =
+            (oursQuality?.problems ?? []) + (gdcmconvQuality?.problems ?? [])
+            + inProcess.flatMap { $0.quality?.problems ?? [] }
         if !problems.isEmpty { lines.append("\nproblems:\n  " + problems.prefix(10).joined(separator: "\n  ")) }
         lines.append("\ntargets (JPEG 2000 issue; figures of this run, not a test):")
         for target in targets {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CompressionJob
 import Foundation
+import HTJ2K
 import JPEG2000
 import Logging
 import ResourceMonitor
@@ -40,6 +41,15 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Runs of each contender; the fastest counts.")
     var `repeat` = 1
+
+    @Option(
+        name: .customLong("psnr"),
+        help: "PSNR target (dB) of the quality-mode row (default: the OpenJPEG row's lowest file PSNR)."
+    )
+    var targetPSNR: Double?
+
+    @Flag(help: "Leave out the in-process rows (OpenJPEG, fast Part 1, HTJ2K, quality target).")
+    var noInProcess = false
 
     @Flag(help: "Leave gdcmconv out.")
     var noGdcmconv = false
@@ -86,6 +96,7 @@ struct BenchCommand: AsyncParsableCommand {
             cores: ProcessInfo.processInfo.activeProcessorCount
         )
 
+        report.openjphVersion = HTJ2KEncoder.openJPHVersion
         var gdcmFolder: URL?
         if noGdcmconv {
             say("gdcmconv left out (--no-gdcmconv)")
@@ -131,6 +142,10 @@ struct BenchCommand: AsyncParsableCommand {
         say("encoder alone (serial)")
         report.encoderAlone = try best { try BenchRunners.encoderAlone(loaded, logger: logger) }
 
+        if !noInProcess {
+            try runInProcess(loaded, into: &report, work: work, logger: logger)
+        }
+
         say("decoding every output")
         let oursFolder = work.appendingPathComponent("ours")
         try Self.unzip(zip, into: oursFolder)
@@ -154,6 +169,64 @@ struct BenchCommand: AsyncParsableCommand {
             try encoder.encode(report).write(to: URL(fileURLWithPath: json))
             say("figures written to \(json)")
         }
+    }
+
+    /// The in-process rows: the same study through `Transcoder` with each codec and mode.
+    private func runInProcess(_ study: BenchStudy, into report: inout BenchReport, work: URL, logger: Logger) throws {
+        let base: TranscoderOptions.Mode = rate == 1 ? .lossless : .lossy(ratio: rate)
+        var contenders: [(String, TranscoderOptions)] = []
+        contenders.append(("OpenJPEG", TranscoderOptions(mode: base)))
+        var fast = TranscoderOptions(mode: base)
+        fast.speed = .fast
+        contenders.append(("OpenJPEG fast (bypass)", fast))
+        var ht = TranscoderOptions(mode: base)
+        ht.codec = .htj2k
+        contenders.append(("HTJ2K", ht))
+        for (index, (name, options)) in contenders.enumerated() {
+            say("in process: \(name), \(threads) threads")
+            report.inProcess.append(
+                try bestRun {
+                    try InProcessRun.run(
+                        name: name,
+                        study: study,
+                        options: options,
+                        threads: threads,
+                        outputFolder: work.appendingPathComponent("inprocess-\(index)"),
+                        logger: logger
+                    )
+                }
+            )
+        }
+        guard rate != 1 else { return }
+        let floor = report.inProcess.first?.quality?.psnrMin.map { ($0 * 10).rounded(.down) / 10 }
+        guard let psnr = targetPSNR ?? floor else { return }
+        for codec in [TranscoderOptions.Codec.htj2k, .jpeg2000] {
+            var options = TranscoderOptions(mode: .targetPSNR(psnr))
+            options.codec = codec
+            let name = "\(codec == .htj2k ? "HTJ2K" : "OpenJPEG") PSNR >= \(psnr) dB"
+            say("in process: \(name), \(threads) threads")
+            report.inProcess.append(
+                try bestRun {
+                    try InProcessRun.run(
+                        name: name,
+                        study: study,
+                        options: options,
+                        threads: threads,
+                        outputFolder: work.appendingPathComponent("inprocess-\(codec.rawValue)-psnr"),
+                        logger: logger
+                    )
+                }
+            )
+        }
+    }
+
+    private func bestRun(_ body: () throws -> InProcessRun) throws -> InProcessRun {
+        var fastest: InProcessRun?
+        for _ in 0..<`repeat` {
+            let run = try body()
+            if fastest == nil || run.timing.wallSeconds < fastest!.timing.wallSeconds { fastest = run }
+        }
+        return fastest!
     }
 
     /// The fastest of `repeat` runs.

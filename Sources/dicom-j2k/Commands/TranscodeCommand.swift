@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JPEG2000
 import Logging
 import Transcoder
 
@@ -12,7 +13,11 @@ struct TranscodeCommand: ParsableCommand {
         abstract: "Compress one DICOM file to JPEG 2000 (or copy it unchanged when it cannot be).",
         discussion: """
             --rate R is uncompressed pixel bytes (as stored, Bits Allocated) per codestream byte; \
-            --rate 1 means lossless, like --lossless. Prints one summary line, or a JSON object with --json.
+            --rate 1 means lossless, like --lossless. --psnr P or --max-error E replace the ratio with a \
+            quality target: the smallest output whose every frame reaches it, checked by decoding each \
+            frame (stored lossless when no lossy output below the lossless size does). --htj2k writes \
+            High-Throughput JPEG 2000 (.203 lossy, .201 lossless) with OpenJPH; --fast uses code-block \
+            bypass for JPEG 2000 Part 1. Prints one summary line, or a JSON object with --json.
             """
     )
 
@@ -27,6 +32,21 @@ struct TranscodeCommand: ParsableCommand {
 
     @Flag(help: "Lossless (reversible 5/3, transfer syntax .90).")
     var lossless = false
+
+    @Option(
+        name: .customLong("psnr"),
+        help: "Quality target: at least this PSNR in every frame (dB, peak 2^BitsStored-1)."
+    )
+    var targetPSNR: Double?
+
+    @Option(help: "Quality target: no sample of any frame off by more than this (stored units).")
+    var maxError: Int?
+
+    @Flag(help: "High-Throughput JPEG 2000 (Part 15, OpenJPH): .203 lossy, .201 lossless.")
+    var htj2k = false
+
+    @Flag(help: "JPEG 2000 Part 1 with code-block bypass (lazy coding): faster, slightly larger.")
+    var fast = false
 
     @Option(help: "openjpeg (in process) or gdcmconv (external process).")
     var library: TranscoderLibrary = .openjpeg
@@ -49,17 +69,31 @@ struct TranscodeCommand: ParsableCommand {
             if lossless && rate != 1 { throw ValidationError("--rate and --lossless exclude each other") }
         }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1…64") }
+        let modes = [rate != nil || lossless, targetPSNR != nil, maxError != nil].filter { $0 }.count
+        if modes > 1 { throw ValidationError("--rate/--lossless, --psnr and --max-error exclude each other") }
+        if let targetPSNR, !(targetPSNR.isFinite && targetPSNR > 0 && targetPSNR <= 200) {
+            throw ValidationError("--psnr must be a number of dB in (0, 200]")
+        }
+        if let maxError, !(0...65_535).contains(maxError) { throw ValidationError("--max-error must be 0…65535") }
+        if htj2k && fast { throw ValidationError("--fast is for JPEG 2000 Part 1; HTJ2K is fast already") }
+        if library == .gdcmconv && (htj2k || fast || targetPSNR != nil || maxError != nil) {
+            throw ValidationError("--library gdcmconv writes JPEG 2000 Part 1 at a ratio only")
+        }
     }
 
     func run() throws {
         var logger = Logger(label: "dicom-j2k")
         logger.logLevel = verbose ? .debug : .warning
         let ratio = lossless ? 1 : rate ?? 100
-        let options = TranscoderOptions(
-            mode: ratio == 1 ? .lossless : .lossy(ratio: ratio),
-            qualityCheck: qualityCheck,
-            codecThreads: threads
-        )
+        let mode: TranscoderOptions.Mode =
+            if let targetPSNR { .targetPSNR(targetPSNR) } else if let maxError {
+                .maxError(maxError)
+            } else if ratio == 1 {
+                .lossless
+            } else { .lossy(ratio: ratio) }
+        var options = TranscoderOptions(mode: mode, qualityCheck: qualityCheck, codecThreads: threads)
+        options.codec = htj2k ? .htj2k : .jpeg2000
+        options.speed = fast ? .fast : .standard
 
         let inputBytes: [UInt8]
         do {
@@ -86,6 +120,14 @@ struct TranscodeCommand: ParsableCommand {
             report.pixelBytes = file.pixelBytes
             report.codestreamBytes = file.codestreamBytes
             report.ratio = file.ratio
+            report.codec = file.codec.rawValue
+            report.encodesPerFrame = file.encodesPerFrame.isEmpty ? nil : file.encodesPerFrame
+            if let target = file.qualityTarget {
+                report.qualityTarget = target.target
+                report.targetMet = target.met
+                report.storedLossless = target.storedLossless
+                report.losslessReason = target.reason
+            }
             if let quality = file.quality {
                 report.psnr = quality.psnr.isFinite ? quality.psnr : nil
                 report.rmse = quality.rmse
@@ -133,6 +175,12 @@ struct TranscodeCommand: ParsableCommand {
         var exact: Bool?
         var reason: String?
         var error: String?
+        var codec: String?
+        var encodesPerFrame: [Int]?
+        var qualityTarget: String?
+        var targetMet: Bool?
+        var storedLossless: Bool?
+        var losslessReason: String?
 
         var json: String {
             let encoder = JSONEncoder()
@@ -151,7 +199,11 @@ struct TranscodeCommand: ParsableCommand {
                 } else if let psnr, let maxAbsError {
                     text += ", PSNR \(String(format: "%.2f", psnr)) dB, max error \(maxAbsError)"
                 }
-                return text + ", \(String(format: "%.3f", seconds)) s"
+                if let qualityTarget {
+                    text += ", target \(qualityTarget) " + (targetMet == true ? "met" : "NOT met")
+                    if storedLossless == true { text += " (stored lossless: \(losslessReason ?? ""))" }
+                }
+                return text + ", \(codec ?? "j2k"), \(String(format: "%.3f", seconds)) s"
             case "copied":
                 return "copied \(input) -> \(output) unchanged: \(reason ?? "")"
             default:
