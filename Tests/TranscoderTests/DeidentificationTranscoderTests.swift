@@ -67,7 +67,8 @@ struct DeidentificationTranscoderTests {
         "nested_priv_SQ.dcm": "PixelData has incorrect value length",
     ]
 
-    @Test(.needs(.python, .pydicomTestFiles, .dciodvfy)) func pydicomsTestFilesAreShippedDeidentifiedOrNotAtAll() throws {
+    @Test(.needs(.python, .pydicomTestFiles, .dciodvfy)) func pydicomsTestFilesAreShippedDeidentifiedOrNotAtAll() throws
+    {
         let root = try TestEnvironment.require(TestEnvironment.pydicomTestFiles, "pydicom test files")
         let python = try TestEnvironment.require(TestEnvironment.python, "test venv python")
         let listing = try runProcess(
