@@ -159,12 +159,19 @@ package struct CompressionJobHandler: QueueMessageHandler {
                 logger
             )
         }
-        if let unavailable = request.options.unavailableFeature() {
+        if let unavailable = request.options.conflictingOptions() {
             return await reject(context, unavailable, store, logger)
         }
         let processor: TranscodingProcessor
         do {
-            processor = try TranscodingProcessor(options: request.options, logger: logger)
+            processor = try TranscodingProcessor(
+                options: request.options,
+                limits: .init(
+                    maxFrames: configuration.maxFramesPerFile,
+                    maxInflatedBytes: configuration.maxFileBytes
+                ),
+                logger: logger
+            )
         } catch {
             return await reject(context, error, store, logger)
         }

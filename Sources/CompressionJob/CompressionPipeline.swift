@@ -17,12 +17,21 @@ package struct CompressionPipeline<Processor: FileProcessor> {
         package var qualityCheck: JobOptions.QualityCheck
         /// The modification time stored in every ZIP entry (the job's start).
         package var entryTimestamp: Date
+        /// Name entries `000001.dcm`, … in key order instead of after their keys (anonymizing jobs).
+        package var neutralEntryNames: Bool
 
-        package init(threads: Int, window: Int? = nil, qualityCheck: JobOptions.QualityCheck, entryTimestamp: Date) {
+        package init(
+            threads: Int,
+            window: Int? = nil,
+            qualityCheck: JobOptions.QualityCheck,
+            entryTimestamp: Date,
+            neutralEntryNames: Bool = false
+        ) {
             self.threads = max(1, threads)
             self.window = max(1, window ?? 2 * max(1, threads))
             self.qualityCheck = qualityCheck
             self.entryTimestamp = entryTimestamp
+            self.neutralEntryNames = neutralEntryNames
         }
     }
 
@@ -62,70 +71,85 @@ package struct CompressionPipeline<Processor: FileProcessor> {
         let source = source
         let processor = processor
 
-        try await orderedConcurrentMap(Array(objects.enumerated()), window: configuration.window) { index, object in
-            if let problem = object.problem { return ProcessedItem(object: object, content: .problem(problem)) }
-            // S3 "folder" placeholders are not files: nothing to read or archive.
-            if object.key.hasSuffix("/") { return ProcessedItem(object: object, content: .placeholder) }
-            // Neither reading nor the thread pool watches for cancellation, so check between steps:
-            // a cancelled job stops after the files already being encoded.
-            try Task.checkCancellation()
-            let input = try await clock.measure(.download) { try await source.read(object) }
-            try Task.checkCancellation()
-            let result = try await clock.measure(.compression) {
-                try await pool.runIfActive { processor.process(input, checkQuality: checked.contains(index)) }
-            }
-            return ProcessedItem(object: object, content: .processed(input, result))
-        } consume: { _, item in
-            let input: [UInt8]
-            let result: FileResult
-            switch item.content {
-            case .placeholder:
-                report.add(
-                    FileOutcome(
-                        key: item.object.key,
-                        status: .skipped,
-                        inputBytes: 0,
-                        outputBytes: 0,
-                        error: "folder placeholder"
+        // The transcoder runs on pool threads, outside this task: tell it when the job is cancelled
+        // so a long file stops between frames instead of running to its end.
+        try await withTaskCancellationHandler {
+            try await orderedConcurrentMap(Array(objects.enumerated()), window: configuration.window) { index, object in
+                if let problem = object.problem { return ProcessedItem(object: object, content: .problem(problem)) }
+                // S3 "folder" placeholders are not files: nothing to read or archive.
+                if object.key.hasSuffix("/") { return ProcessedItem(object: object, content: .placeholder) }
+                // Neither reading nor the thread pool watches for cancellation, so check between steps:
+                // a cancelled job stops after the files already being encoded.
+                try Task.checkCancellation()
+                let input = try await clock.measure(.download) { try await source.read(object) }
+                try Task.checkCancellation()
+                let result = try await clock.measure(.compression) {
+                    try await pool.runIfActive { processor.process(input, checkQuality: checked.contains(index)) }
+                }
+                return ProcessedItem(object: object, content: .processed(input, result))
+            } consume: { index, item in
+                let input: [UInt8]
+                let result: FileResult
+                switch item.content {
+                case .placeholder:
+                    report.add(
+                        FileOutcome(
+                            key: item.object.key,
+                            status: .skipped,
+                            inputBytes: 0,
+                            outputBytes: 0,
+                            error: "folder placeholder"
+                        )
                     )
-                )
-                return
-            case .problem(let problem):
-                logger.warning("source entry cannot be read", metadata: ["error.code": "\(problem.code)"])
-                logger.debug("unreadable source entry", metadata: ["key": "\(item.object.key)"])
-                report.add(
-                    FileOutcome(
-                        key: item.object.key,
-                        status: .failed,
-                        inputBytes: 0,
-                        outputBytes: 0,
-                        error: problem.message,
-                        errorCode: problem.code
+                    return
+                case .problem(let problem):
+                    logger.warning("source entry cannot be read", metadata: ["error.code": "\(problem.code)"])
+                    logger.debug("unreadable source entry", metadata: ["key": "\(item.object.key)"])
+                    report.add(
+                        FileOutcome(
+                            key: item.object.key,
+                            status: .failed,
+                            inputBytes: 0,
+                            outputBytes: 0,
+                            error: problem.message,
+                            errorCode: problem.code
+                        )
                     )
-                )
-                return
-            case .processed(let bytes, let processed):
-                (input, result) = (bytes, processed)
+                    return
+                case .processed(let bytes, let processed):
+                    (input, result) = (bytes, processed)
+                }
+                if case .failed(let error, _) = result {
+                    // The key may carry a patient's name: only at debug level.
+                    logger.warning(
+                        "file failed; copied unchanged",
+                        metadata: ["error.code": "\(error.shortDescription)"]
+                    )
+                    logger.debug("failed file", metadata: ["key": "\(item.object.key)", "error": "\(error)"])
+                }
+                if case .compressed(let file) = result { report.addPixels(file) }
+                let (data, outcome) = Self.archiveEntry(item.object.key, input: input, result: result)
+                if let data {
+                    // Keys often carry patient names: an anonymized ZIP names its entries by position.
+                    let entryName =
+                        configuration.neutralEntryNames
+                        ? Self.neutralEntryName(index) : namer.entryName(for: item.object.key)
+                    try await clock.measure(.upload) {
+                        try await zip.addEntry(named: entryName, data: data, modified: timestamp)
+                    }
+                }
+                report.add(outcome)
             }
-            if case .failed(let error) = result {
-                // The key may carry a patient's name: only at debug level.
-                logger.warning("file failed; copied unchanged", metadata: ["error.code": "\(error.shortDescription)"])
-                logger.debug("failed file", metadata: ["key": "\(item.object.key)", "error": "\(error)"])
-            }
-            if case .compressed(let file) = result { report.addPixels(file) }
-            let (data, outcome) = Self.archiveEntry(item.object.key, input: input, result: result)
-            let entryName = namer.entryName(for: item.object.key)
-            try await clock.measure(.upload) {
-                try await zip.addEntry(named: entryName, data: data, modified: timestamp)
-            }
-            report.add(outcome)
+        } onCancel: {
+            processor.cancel()
         }
         report.archive = try await clock.measure(.upload) { try await zip.finish() }
         return report
     }
 
-    /// What goes into the ZIP for one input (the output, or the input unchanged) and how it is reported.
-    static func archiveEntry(_ key: String, input: [UInt8], result: FileResult) -> ([UInt8], FileOutcome) {
+    /// What goes into the ZIP for one input (the output, the input unchanged or its de-identified
+    /// copy; nothing for a withheld file) and how it is reported.
+    static func archiveEntry(_ key: String, input: [UInt8], result: FileResult) -> ([UInt8]?, FileOutcome) {
         switch result {
         case .compressed(let file):
             let outcome = FileOutcome(
@@ -137,24 +161,44 @@ package struct CompressionPipeline<Processor: FileProcessor> {
                 psnr: file.quality.flatMap { $0.psnr.isFinite ? $0.psnr : nil }
             )
             return (file.bytes, outcome)
-        case .copied(let reason):
+        case .copied(let reason, let shipped):
+            let data = shipped ?? input
             return (
-                input,
-                FileOutcome(key: key, status: .copied, inputBytes: input.count, outputBytes: input.count, error: reason)
+                data,
+                FileOutcome(key: key, status: .copied, inputBytes: input.count, outputBytes: data.count, error: reason)
             )
-        case .failed(let error):
+        case .failed(let error, let shipped):
+            let data = shipped ?? input
             return (
-                input,
+                data,
                 FileOutcome(
                     key: key,
                     status: .failed,
                     inputBytes: input.count,
-                    outputBytes: input.count,
+                    outputBytes: data.count,
                     error: error.description,
                     errorCode: error.shortDescription
                 )
             )
+        case .withheld(let error):
+            return (
+                nil,
+                FileOutcome(
+                    key: key,
+                    status: .failed,
+                    inputBytes: input.count,
+                    outputBytes: 0,
+                    error: "not in the ZIP: it cannot be de-identified (\(error.description))",
+                    errorCode: error.shortDescription
+                )
+            )
         }
+    }
+
+    /// The entry name of the `index`th input (0-based) in an anonymized ZIP.
+    static func neutralEntryName(_ index: Int) -> String {
+        let digits = String(index + 1)
+        return String(repeating: "0", count: max(0, 6 - digits.count)) + digits + ".dcm"
     }
 
     /// Which files the quality check decodes again: none, all, or the first, middle and last.

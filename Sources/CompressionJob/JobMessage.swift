@@ -21,6 +21,7 @@ package struct JobRequest: Sendable, Equatable {
     package static let knownFields: Set<String> = [
         "taskId", "s3SourceUri", "s3TargetUri", "compressionRate", "compressionLibrary", "anonymize",
         "outputFilename", "overwriteExisting", "qualityCheck", "transferSyntax", "targetPSNR", "maxError",
+        "encoderSpeed",
     ]
 
     /// The task id a message without `taskId` gets.
@@ -121,6 +122,12 @@ package struct JobRequest: Sendable, Equatable {
                 throw JobError(.invalidMessage, "must be j2k or htj2k", field: "transferSyntax")
             }
             options.transferSyntax = syntax
+        }
+        if let text = try fields.string("encoderSpeed") {
+            guard let speed = JobOptions.EncoderSpeed(rawValue: text) else {
+                throw JobError(.invalidMessage, "must be standard or fast", field: "encoderSpeed")
+            }
+            options.encoderSpeed = speed
         }
         if let psnr = try fields.number("targetPSNR") {
             guard psnr > 0, psnr <= 200 else {

@@ -17,8 +17,17 @@ public struct JobOptions: Codable, Sendable, Equatable {
     public enum TransferSyntax: String, Codable, Sendable, CaseIterable {
         /// JPEG 2000 Part 1 (.90 / .91) with OpenJPEG.
         case j2k
-        /// High-Throughput JPEG 2000 (.201 / .203); not available in this build.
+        /// High-Throughput JPEG 2000 (.201 / .203) with OpenJPH.
         case htj2k
+    }
+
+    /// Part 1 encoder effort.
+    public enum EncoderSpeed: String, Codable, Sendable, CaseIterable {
+        /// OpenJPEG's default coding passes.
+        case standard
+        /// Code-block bypass (lazy coding): about a third less encoding time for about 0.2 dB at
+        /// equal ratio (docs/transcoding.md). Part 1 (`j2k`) only.
+        case fast
     }
 
     /// Uncompressed pixel bytes ÷ codestream bytes; `1` means lossless (reversible 5/3).
@@ -33,6 +42,7 @@ public struct JobOptions: Codable, Sendable, Equatable {
     public var targetPSNR: Double?
     /// Instead of a rate: the smallest output whose every frame stays within this absolute error.
     public var maxError: Int?
+    public var encoderSpeed: EncoderSpeed
 
     public var isLossless: Bool { compressionRate == 1 }
 
@@ -45,7 +55,8 @@ public struct JobOptions: Codable, Sendable, Equatable {
         qualityCheck: QualityCheck = .sample,
         transferSyntax: TransferSyntax = .j2k,
         targetPSNR: Double? = nil,
-        maxError: Int? = nil
+        maxError: Int? = nil,
+        encoderSpeed: EncoderSpeed = .standard
     ) {
         self.compressionRate = compressionRate
         self.compressionLibrary = compressionLibrary
@@ -56,28 +67,67 @@ public struct JobOptions: Codable, Sendable, Equatable {
         self.transferSyntax = transferSyntax
         self.targetPSNR = targetPSNR
         self.maxError = maxError
+        self.encoderSpeed = encoderSpeed
     }
 
-    /// Options this build accepts in a message but cannot honour yet. Such a job fails with
-    /// ``JobError/Code/notAvailable`` instead of running without them (ignoring `anonymize` would
-    /// ship patient data while the result claimed otherwise).
-    public func unavailableFeature() -> JobError? {
-        if anonymize {
-            return JobError(
-                .notAvailable,
-                "de-identification (anonymize: true) is not available in this build; the job was not run",
-                field: "anonymize"
-            )
+    // Older result documents have no encoderSpeed: decode it as standard.
+    private enum CodingKeys: String, CodingKey {
+        case compressionRate, compressionLibrary, anonymize, outputFilename, overwriteExisting, qualityCheck
+        case transferSyntax, targetPSNR, maxError, encoderSpeed
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            compressionRate: try c.decode(Double.self, forKey: .compressionRate),
+            compressionLibrary: try c.decode(Library.self, forKey: .compressionLibrary),
+            anonymize: try c.decode(Bool.self, forKey: .anonymize),
+            outputFilename: try c.decodeIfPresent(String.self, forKey: .outputFilename),
+            overwriteExisting: try c.decode(Bool.self, forKey: .overwriteExisting),
+            qualityCheck: try c.decode(QualityCheck.self, forKey: .qualityCheck),
+            transferSyntax: try c.decodeIfPresent(TransferSyntax.self, forKey: .transferSyntax) ?? .j2k,
+            targetPSNR: try c.decodeIfPresent(Double.self, forKey: .targetPSNR),
+            maxError: try c.decodeIfPresent(Int.self, forKey: .maxError),
+            encoderSpeed: try c.decodeIfPresent(EncoderSpeed.self, forKey: .encoderSpeed) ?? .standard
+        )
+    }
+
+    /// Options that cannot go together, naming the field: the job fails before any work
+    /// instead of running other than asked.
+    public func conflictingOptions() -> JobError? {
+        if compressionLibrary == .gdcmconv {
+            if transferSyntax == .htj2k {
+                return JobError(
+                    .invalidMessage,
+                    "gdcmconv writes JPEG 2000 Part 1 only; use openjpeg",
+                    field: "transferSyntax"
+                )
+            }
+            if targetPSNR != nil || maxError != nil {
+                return JobError(
+                    .invalidMessage,
+                    "quality targets need the in-process encoder (openjpeg)",
+                    field: targetPSNR != nil ? "targetPSNR" : "maxError"
+                )
+            }
+            if encoderSpeed == .fast {
+                return JobError(
+                    .invalidMessage,
+                    "fast applies to the in-process encoder (openjpeg)",
+                    field: "encoderSpeed"
+                )
+            }
         }
-        if transferSyntax == .htj2k {
-            return JobError(.notAvailable, "HTJ2K output is not available in this build", field: "transferSyntax")
-        }
-        if targetPSNR != nil {
-            return JobError(.notAvailable, "quality targets are not available in this build", field: "targetPSNR")
-        }
-        if maxError != nil {
-            return JobError(.notAvailable, "quality targets are not available in this build", field: "maxError")
+        if encoderSpeed == .fast, transferSyntax == .htj2k {
+            return JobError(.invalidMessage, "fast applies to JPEG 2000 Part 1 (j2k) only", field: "encoderSpeed")
         }
         return nil
+    }
+
+    /// The transcoder's mode for these options: a quality target, lossless, or a rate.
+    public var transcoderMode: TranscoderOptions.Mode {
+        if let targetPSNR { return .targetPSNR(targetPSNR) }
+        if let maxError { return .maxError(maxError) }
+        return isLossless ? .lossless : .lossy(ratio: compressionRate)
     }
 }

@@ -121,7 +121,8 @@ package struct JobRunner<Processor: FileProcessor> {
                 configuration: .init(
                     threads: threads,
                     qualityCheck: context.options.qualityCheck,
-                    entryTimestamp: started
+                    entryTimestamp: started,
+                    neutralEntryNames: context.options.anonymize
                 ),
                 logger: logger
             )

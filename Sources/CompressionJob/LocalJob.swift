@@ -46,7 +46,7 @@ package struct LocalJob {
             startedAt: now,
             worker: worker
         )
-        if let unavailable = options.unavailableFeature() {
+        if let unavailable = options.conflictingOptions() {
             var failedContext = context
             failedContext.targetURI = targetZip.path
             return .failed(failedContext, unavailable)

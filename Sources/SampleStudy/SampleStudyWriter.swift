@@ -33,7 +33,8 @@ public struct SampleStudyWriter: Sendable {
 
     public let options: Options
     private let phantom: CTPhantom
-    private let studyUID: String
+    /// The study's Study Instance UID (deterministic for a seed).
+    package let studyUID: String
     private let seriesUID: String
     private let frameOfReferenceUID: String
 

@@ -5,6 +5,8 @@ import Logging
 public protocol FileTranscoder: Sendable {
     /// See ``Transcoder/transcode(_:)``.
     func transcode(_ input: [UInt8]) throws(TranscoderError) -> TranscodeOutcome
+    /// See ``Transcoder/deidentifiedCopy(_:)``.
+    func deidentifiedCopy(_ input: [UInt8]) throws(TranscoderError) -> [UInt8]
 }
 
 extension Transcoder: FileTranscoder {}
@@ -55,9 +57,14 @@ public enum TranscoderLibrary: String, Sendable, Codable, CaseIterable {
     }
 
     /// The transcoder for `options`; `nil` when the library is not installed on this worker.
-    public func makeTranscoder(options: TranscoderOptions, logger: Logger) -> (any FileTranscoder)? {
+    /// - Parameter hints: the job's shared rate-search warm starts (in-process encoder only).
+    public func makeTranscoder(
+        options: TranscoderOptions,
+        hints: SearchHints = SearchHints(),
+        logger: Logger
+    ) -> (any FileTranscoder)? {
         switch self {
-        case .openjpeg: Transcoder(options: options, logger: logger)
+        case .openjpeg: Transcoder(options: options, logger: logger, hints: hints)
         case .gdcmconv: GDCMTranscoder(options: options, logger: logger)
         }
     }

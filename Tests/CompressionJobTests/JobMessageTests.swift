@@ -74,6 +74,7 @@ import Transcoder
             (#"{"qualityCheck":"some"}"#, "qualityCheck"),
             (#"{"transferSyntax":"jp2"}"#, "transferSyntax"),
             (#"{"targetPSNR":-1}"#, "targetPSNR"),
+            (#"{"encoderSpeed":"turbo"}"#, "encoderSpeed"), (#"{"encoderSpeed":1}"#, "encoderSpeed"),
             (#"{"targetPSNR":"40"}"#, "targetPSNR"),
             (#"{"maxError":1.5}"#, "maxError"),
             (#"{"maxError":-2}"#, "maxError"),
@@ -101,17 +102,28 @@ import Transcoder
         }
     }
 
-    @Test func optionsThisBuildCannotHonourFailClearly() throws {
+    @Test func optionsThatCannotGoTogetherFailNamingTheField() throws {
         for (body, field) in [
-            (#"{"anonymize":true}"#, "anonymize"), (#"{"transferSyntax":"htj2k"}"#, "transferSyntax"),
-            (#"{"targetPSNR":45}"#, "targetPSNR"), (#"{"maxError":0}"#, "maxError"),
+            (#"{"compressionLibrary":"gdcmconv","transferSyntax":"htj2k"}"#, "transferSyntax"),
+            (#"{"compressionLibrary":"gdcmconv","targetPSNR":45}"#, "targetPSNR"),
+            (#"{"compressionLibrary":"gdcmconv","maxError":2}"#, "maxError"),
+            (#"{"compressionLibrary":"gdcmconv","encoderSpeed":"fast"}"#, "encoderSpeed"),
+            (#"{"transferSyntax":"htj2k","encoderSpeed":"fast"}"#, "encoderSpeed"),
         ] {
-            let unavailable = try #require(try parse(body).options.unavailableFeature(), "\(body)")
-            #expect(unavailable.code == .notAvailable)
-            #expect(unavailable.field == field)
-            #expect(unavailable.message.contains("not available in this build"))
+            let conflict = try #require(try parse(body).options.conflictingOptions(), "\(body)")
+            #expect(conflict.code == .invalidMessage)
+            #expect(conflict.field == field)
         }
-        #expect(try parse("{}").options.unavailableFeature() == nil)
+        for body in [
+            "{}", #"{"anonymize":true}"#, #"{"transferSyntax":"htj2k"}"#, #"{"targetPSNR":45}"#, #"{"maxError":0}"#,
+            #"{"encoderSpeed":"fast"}"#, #"{"compressionLibrary":"gdcmconv","anonymize":true}"#,
+        ] {
+            #expect(try parse(body).options.conflictingOptions() == nil, "\(body)")
+        }
+        #expect(try parse(#"{"encoderSpeed":"fast"}"#).options.encoderSpeed == .fast)
+        #expect(try parse(#"{"targetPSNR":45}"#).options.transcoderMode == .targetPSNR(45))
+        #expect(try parse(#"{"maxError":3}"#).options.transcoderMode == .maxError(3))
+        #expect(try parse(#"{"compressionRate":1}"#).options.transcoderMode == .lossless)
     }
 
     @Test func theTaskIdOfAnUnparsableMessageIsRecoveredWhenPossible() {

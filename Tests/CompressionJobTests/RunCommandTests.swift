@@ -149,3 +149,95 @@ import Testing
         }
     }
 }
+
+/// `dicom-j2k run --anonymize` end to end: every compressed entry is de-identified (pydicom reads
+/// Patient Identity Removed = YES, no original name, ID or UID, one study), entries are named by
+/// position, and a file that cannot be de-identified is left out of the ZIP and reported.
+@Suite struct RunAnonymizeTests {
+    struct Checked: Decodable {
+        struct Entry: Decodable {
+            var name: String
+            var identityRemoved: String
+            var patientName: String
+            var patientID: String
+            var studyUID: String
+            var seriesUID: String
+            var transferSyntax: String
+            var decodes: Bool
+        }
+        var entries: [Entry]
+    }
+
+    @Test(.needs(.dicomJ2KExecutable, .python, .unzip))
+    func anAnonymizedZipShipsNoIdentifierAndWithholdsWhatItCannotClean() throws {
+        let tool = try TestEnvironment.dicomJ2KExecutable()
+        let python = try TestEnvironment.require(TestEnvironment.python, "the test venv's python")
+        try withTemporaryDirectory { folder in
+            let source = folder.appendingPathComponent("DOE_JOHN")
+            let inputs = try RunCommandTests.makeStudy(in: source)
+            let originalStudy = try SampleStudyWriter(options: .init(slices: 5, rows: 64, columns: 64)).studyUID
+            let zip = folder.appendingPathComponent("out.zip")
+            let resultFile = folder.appendingPathComponent("result.json")
+            let run = try runProcess(
+                tool,
+                [
+                    "run", "--source", source.path, "--target", zip.path, "--rate", "20", "--anonymize",
+                    "--result", resultFile.path,
+                ]
+            )
+            #expect(run.status == 0, "\(run.stderr)")
+            let result = try JobResult.makeDecoder().decode(JobResult.self, from: Data(contentsOf: resultFile))
+            #expect(result.status == .completed)
+            #expect(result.options.anonymize)
+            let byKey = Dictionary(uniqueKeysWithValues: result.files.map { ($0.key, $0) })
+            #expect(byKey.count == inputs.count, "every input is reported")
+            let slices = inputs.keys.filter { $0.hasPrefix("series/") }
+            #expect(slices.count == 5)
+            for key in slices { #expect(byKey[key]?.status == .compressed, "\(key)") }
+            // Not DICOM: it cannot be de-identified, so it is not in the ZIP.
+            #expect(byKey["notes.txt"]?.status == .failed)
+            #expect(byKey["notes.txt"]?.outputBytes == 0)
+
+            let check = try runProcess(
+                python,
+                [TestEnvironment.testsFolder("python/anonymized_zip_check.py").path, zip.path]
+            )
+            #expect(check.status == 0, "\(check.stderr)")
+            let checked = try JSONDecoder().decode(Checked.self, from: Data(check.stdout.utf8))
+            let shipped = result.files.filter { $0.outputBytes > 0 }.count
+            #expect(checked.entries.count == shipped)
+            // Entries are named by position (keys often carry patient names): 000001.dcm, …
+            #expect(
+                checked.entries.allSatisfy { entry in
+                    entry.name.count == 10 && entry.name.hasSuffix(".dcm")
+                        && entry.name.prefix(6).allSatisfy(\.isNumber)
+                },
+                "\(checked.entries.map(\.name))"
+            )
+            #expect(Set(checked.entries.map(\.name)).count == checked.entries.count)
+            #expect(checked.entries.allSatisfy { $0.identityRemoved == "YES" })
+            #expect(checked.entries.allSatisfy { !$0.patientName.contains("Phantom") })
+            #expect(checked.entries.allSatisfy { !$0.patientID.contains("PHANTOM") })
+            let compressed = checked.entries.filter { $0.transferSyntax == "1.2.840.10008.1.2.4.91" }
+            #expect(compressed.count == 5)
+            #expect(compressed.allSatisfy { $0.decodes })
+            #expect(Set(compressed.map(\.studyUID)).count == 1, "one study")
+            #expect(Set(compressed.map(\.seriesUID)).count == 1, "one series")
+            #expect(compressed.first?.studyUID != originalStudy)
+            // No original identifying value anywhere in the archive's bytes.
+            let archive = try [UInt8](Data(contentsOf: zip))
+            for needle in ["Phantom^CT", "PHANTOM-0001", originalStudy] {
+                #expect(!archive.contains(subsequence: Array(needle.utf8)), "\(needle) in the ZIP")
+            }
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    fileprivate func contains(subsequence needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return false }
+        return (0...(count - needle.count)).contains { start in
+            self[start..<(start + needle.count)].elementsEqual(needle)
+        }
+    }
+}

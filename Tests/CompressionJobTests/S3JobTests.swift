@@ -312,17 +312,18 @@ struct S3JobTests {
             }
             #expect(try await store.load(taskId: "bad-2")?.error?.code == .refused)
 
-            let anonymize = try QueueMessage.job([
-                "taskId": "bad-3", "s3SourceUri": env.uri("in/"), "s3TargetUri": env.uri("out/"), "anonymize": true,
+            let conflicting = try QueueMessage.job([
+                "taskId": "bad-3", "s3SourceUri": env.uri("in/"), "s3TargetUri": env.uri("out/"),
+                "compressionLibrary": "gdcmconv", "transferSyntax": "htj2k",
             ])
-            let third = await handler.process(anonymize, logger: quietLogger)
+            let third = await handler.process(conflicting, logger: quietLogger)
             guard case .rejected = third.disposition else {
                 Issue.record("expected rejected, got \(third.disposition)")
                 return
             }
             let refused = try #require(try await store.load(taskId: "bad-3"))
-            #expect(refused.error?.code == .notAvailable)
-            #expect(refused.error?.field == "anonymize")
+            #expect(refused.error?.code == .invalidMessage)
+            #expect(refused.error?.field == "transferSyntax")
             #expect(try await env.keys(s3, under: "out/").allSatisfy { $0.hasPrefix("out/results/") })
         }
     }
