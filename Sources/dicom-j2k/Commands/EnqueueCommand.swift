@@ -41,8 +41,20 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Flag(help: "Replace an existing ZIP instead of appending -1, -2, …")
     var overwriteExisting = false
 
-    @Flag(help: "De-identify (not available in this build: the worker fails such a job).")
+    @Flag(help: "De-identify (DICOM PS3.15 Basic profile; docs/deidentification.md).")
     var anonymize = false
+
+    @Flag(help: "HTJ2K output (transferSyntax htj2k).")
+    var htj2k = false
+
+    @Option(help: "Instead of --rate: a PSNR target in dB (targetPSNR).")
+    var psnr: Double?
+
+    @Option(help: "Instead of --rate: a maximum absolute error in stored units (maxError).")
+    var maxError: Int?
+
+    @Flag(help: "Part 1 with code-block bypass (encoderSpeed fast).")
+    var fast = false
 
     @Option(help: "The task id (default: comp-<random>).")
     var taskId: String?
@@ -66,6 +78,10 @@ struct EnqueueCommand: AsyncParsableCommand {
         if let outputFilename { fields["outputFilename"] = outputFilename }
         if overwriteExisting { fields["overwriteExisting"] = true }
         if anonymize { fields["anonymize"] = true }
+        if htj2k { fields["transferSyntax"] = "htj2k" }
+        if let psnr { fields["targetPSNR"] = psnr }
+        if let maxError { fields["maxError"] = maxError }
+        if fast { fields["encoderSpeed"] = "fast" }
         let body = String(
             decoding: try JSONSerialization.data(withJSONObject: fields, options: .sortedKeys),
             as: UTF8.self
@@ -73,6 +89,7 @@ struct EnqueueCommand: AsyncParsableCommand {
         let request: JobRequest
         do {
             request = try JobRequest.parse(body: body, messageId: "", configuration: configuration)
+            if let conflict = request.options.conflictingOptions() { throw conflict }
         } catch {
             throw ValidationError("\(error)")
         }
