@@ -59,7 +59,7 @@ public struct EncapsulatedPixelData: Sendable, Equatable {
     }
 
     /// One fragment per frame (each padded to even length with a zero byte when written) and a
-    /// Basic Offset Table that points at each, as DESIGN.md §5 requires for our output.
+    /// Basic Offset Table that points at each (docs/contracts.md, "DICOM output").
     /// - Throws: ``DICOMError/Code/valueTooLong`` when the frames do not fit 32-bit offsets.
     public init(frames: [[UInt8]]) throws(DICOMError) {
         var table: [UInt32] = []

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What a job used, as DESIGN.md §4 reports it.
+/// What a job used, as the result JSON reports it (docs/contracts.md).
 public struct ResourceSummary: Sendable, Equatable, Codable {
     /// Highest CPU use of this process over one sampling interval, in percent of one core
     /// (like `top`: 200 means two cores fully busy).
@@ -54,7 +54,7 @@ public final class ResourceSampler: @unchecked Sendable {
     )
 
     /// - Parameters:
-    ///   - interval: seconds between samples (DESIGN.md: 0.5).
+    ///   - interval: seconds between samples (the job uses 0.5).
     ///   - baselineWindow: seconds over which the machine's CPU baseline is measured in ``start()``
     ///     (CPU use is a rate, so it needs a window); 0 skips the baseline CPU figure.
     public init(interval: Double = 0.5, baselineWindow: Double = 0.1) {

@@ -2,7 +2,7 @@ import DICOM
 import Foundation
 
 /// The attributes a JPEG 2000 output changes besides Pixel Data and the transfer syntax
-/// (DESIGN.md §5, PS3.3 §C.7.6.1.1.5, PS3.5 §8.2.4).
+/// (docs/contracts.md "DICOM output", PS3.3 §C.7.6.1.1.5, PS3.5 §8.2.4).
 enum OutputAttributes {
     /// Lossy Image Compression Method for JPEG 2000 irreversible (PS3.3 §C.7.6.1.1.5.1).
     static let lossyMethod = "ISO_15444_1"

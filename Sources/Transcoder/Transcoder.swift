@@ -2,8 +2,8 @@ import DICOM
 import JPEG2000
 import Logging
 
-/// One DICOM file in, one JPEG 2000 DICOM file out, in process with OpenJPEG (DESIGN.md §5), or
-/// HTJ2K with OpenJPH (`options.codec`: .201 lossless / .203 lossy, see docs/transcoding.md).
+/// One DICOM file in, one JPEG 2000 DICOM file out (docs/contracts.md, "DICOM output"): in process
+/// with OpenJPEG, or HTJ2K with OpenJPH (`options.codec`: .201 lossless / .203 lossy, see docs/transcoding.md).
 ///
 /// The output is Explicit VR Little Endian with encapsulated Pixel Data: a Basic Offset Table and
 /// one even-length fragment per frame holding a raw J2K codestream, transfer syntax .90 (lossless)

@@ -8,6 +8,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import TestSupport
 import Testing
 
 /// Retries against a scripted server: which failures are retried, how often, how long the client

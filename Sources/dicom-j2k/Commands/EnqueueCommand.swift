@@ -41,20 +41,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Flag(help: "Replace an existing ZIP instead of appending -1, -2, …")
     var overwriteExisting = false
 
-    @Flag(help: "De-identify (DICOM PS3.15 Basic profile; docs/deidentification.md).")
-    var anonymize = false
-
-    @Flag(help: "HTJ2K output (transferSyntax htj2k).")
-    var htj2k = false
-
-    @Option(help: "Instead of --rate: a PSNR target in dB (targetPSNR).")
-    var psnr: Double?
-
-    @Option(help: "Instead of --rate: a maximum absolute error in stored units (maxError).")
-    var maxError: Int?
-
-    @Flag(help: "Part 1 with code-block bypass (encoderSpeed fast).")
-    var fast = false
+    @OptionGroup var encoding: EncodingFlags
 
     @Option(help: "The task id (default: comp-<random>).")
     var taskId: String?
@@ -77,11 +64,7 @@ struct EnqueueCommand: AsyncParsableCommand {
         if let qualityCheck { fields["qualityCheck"] = qualityCheck.rawValue }
         if let outputFilename { fields["outputFilename"] = outputFilename }
         if overwriteExisting { fields["overwriteExisting"] = true }
-        if anonymize { fields["anonymize"] = true }
-        if htj2k { fields["transferSyntax"] = "htj2k" }
-        if let psnr { fields["targetPSNR"] = psnr }
-        if let maxError { fields["maxError"] = maxError }
-        if fast { fields["encoderSpeed"] = "fast" }
+        fields.merge(encoding.messageFields) { $1 }
         let body = String(
             decoding: try JSONSerialization.data(withJSONObject: fields, options: .sortedKeys),
             as: UTF8.self

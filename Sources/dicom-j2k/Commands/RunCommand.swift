@@ -53,23 +53,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Replace an existing S3 target instead of appending -1, -2, … (s3:// only).")
     var overwriteExisting = false
 
-    @Flag(
-        help:
-            "De-identify (DICOM PS3.15 Basic profile; docs/deidentification.md). Files that cannot be de-identified are left out and reported."
-    )
-    var anonymize = false
-
-    @Flag(help: "Write HTJ2K (.203, or .201 lossless) with OpenJPH instead of JPEG 2000 Part 1.")
-    var htj2k = false
-
-    @Option(help: "Instead of --rate: the smallest output whose every frame reaches this PSNR (dB).")
-    var psnr: Double?
-
-    @Option(help: "Instead of --rate: the smallest output whose every frame stays within this error (stored units).")
-    var maxError: Int?
-
-    @Flag(help: "Part 1 with code-block bypass: about a third faster for about 0.2 dB.")
-    var fast = false
+    @OptionGroup var encoding: EncodingFlags
 
     @Option(help: "Also write the result JSON to this file.")
     var result: String?
@@ -86,9 +70,6 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--rate and --lossless exclude each other")
         }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256") }
-        if let psnr, !(psnr > 0 && psnr <= 200) { throw ValidationError("--psnr must be above 0 and at most 200 dB") }
-        if let maxError, !(0...65_535).contains(maxError) { throw ValidationError("--max-error must be 0…65535") }
-        guard psnr == nil || maxError == nil else { throw ValidationError("--psnr and --max-error exclude each other") }
         guard source.hasPrefix("s3://") == target.hasPrefix("s3://") else {
             throw ValidationError("--source and --target must both be local or both be s3://")
         }
@@ -101,13 +82,9 @@ struct RunCommand: AsyncParsableCommand {
         var options = JobOptions(
             compressionRate: lossless ? 1 : rate,
             compressionLibrary: library,
-            anonymize: anonymize,
-            qualityCheck: qualityCheck,
-            transferSyntax: htj2k ? .htj2k : .j2k,
-            targetPSNR: psnr,
-            maxError: maxError,
-            encoderSpeed: fast ? .fast : .standard
+            qualityCheck: qualityCheck
         )
+        encoding.apply(to: &options)
         if let conflict = options.conflictingOptions() { throw ValidationError(conflict.message) }
         if source.hasPrefix("s3://") {
             options.outputFilename = outputFilename

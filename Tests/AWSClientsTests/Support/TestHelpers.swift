@@ -18,44 +18,6 @@ final class SleepRecorder: Sendable {
     }
 }
 
-/// Captures log records so tests can check what was logged and at which level.
-final class LogCapture: Sendable {
-    struct Record: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-
-    private let records = Mutex<[Record]>([])
-    var all: [Record] { records.withLock { $0 } }
-
-    var logger: Logger {
-        var logger = Logger(label: "test") { _ in Handler(capture: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    fileprivate func append(_ record: Record) { records.withLock { $0.append(record) } }
-
-    private struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            capture.append(
-                Record(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" })
-            )
-        }
-    }
-}
-
 /// A quiet logger for tests that do not inspect logs.
 let quietLogger: Logger = {
     var logger = Logger(label: "test")

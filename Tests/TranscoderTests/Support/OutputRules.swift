@@ -4,7 +4,7 @@ import Testing
 
 @testable import Transcoder
 
-/// Checks one output against every rule of DESIGN.md §5 and the issue, reading it with our own
+/// Checks one output against every rule of docs/contracts.md ("DICOM output"), reading it with our own
 /// reader (the Python check reads the same attributes with pydicom).
 enum OutputRules {
     /// The attributes a transcode may change; every other element must come through as it was.
