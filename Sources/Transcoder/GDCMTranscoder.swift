@@ -93,9 +93,25 @@ public struct GDCMTranscoder: Sendable {
                 )
             }
         }
+        // gdcmconv's codestreams in our output: the same attributes as the in-process transcoder
+        // (Lossy Image Compression, Ratio and Method, Image Type DERIVED, UIDs), which gdcmconv
+        // partly leaves out. Colour images keep gdcmconv's own file: its codestreams may carry a
+        // colour transform that its Photometric Interpretation, not ours, describes.
+        let bytes: [UInt8]
+        if case .monochrome = image.color {
+            bytes = try Transcoder.assemble(
+                file,
+                image: image,
+                codestreams: codestreams,
+                lossless: options.mode == .lossless,
+                options: options
+            )
+        } else {
+            bytes = output
+        }
         return .transcoded(
             TranscodedFile(
-                bytes: output,
+                bytes: bytes,
                 frames: image.frameCount,
                 pixelBytes: image.pixelBytes,
                 codestreamBytes: codestreams.reduce(0) { $0 + $1.count },

@@ -40,7 +40,7 @@ public struct Transcoder: Sendable {
     ///   check failed, or the options are invalid.
     public func transcode(_ input: [UInt8]) throws(TranscoderError) -> TranscodeOutcome {
         try options.validate()
-        guard var file = try NativeImage.parse(input, options: options.readOptions) else {
+        guard let file = try NativeImage.parse(input, options: options.readOptions) else {
             return .notTranscodable(reason: "not DICOM")
         }
         let image: NativeImage
@@ -55,40 +55,13 @@ public struct Transcoder: Sendable {
         let codestreamBytes = codestreams.reduce(0) { $0 + $1.count }
         let ratio = Double(image.pixelBytes) / Double(max(1, codestreamBytes))
 
-        do {
-            file.dataSet.setPixelData(.encapsulated(try EncapsulatedPixelData(frames: codestreams)))
-        } catch {
-            throw .writeFailed("the encapsulated pixel data does not fit 32-bit offsets", error)
-        }
-        OutputAttributes.setPixelDescription(&file.dataSet, color: image.color, lossless: lossless)
-        if let deidentifier = options.deidentifier {
-            do {
-                try deidentifier.deidentify(&file)
-            } catch {
-                throw .deidentificationFailed("de-identifying the output", error)
-            }
-        }
-        switch (options.codec, lossless) {
-        case (.jpeg2000, true): file.transferSyntax = .jpeg2000Lossless
-        case (.htj2k, true): file.transferSyntax = .htj2kLossless
-        case (.jpeg2000, false): file.transferSyntax = .jpeg2000
-        case (.htj2k, false): file.transferSyntax = .htj2k  // .203; never .202 (no TLM by resolution)
-        }
-        if !lossless {
-            let method = options.codec == .htj2k ? OutputAttributes.htj2kLossyMethod : OutputAttributes.lossyMethod
-            OutputAttributes.markLossy(
-                &file.dataSet,
-                ratio: ratio,
-                newSOPInstanceUID: lossyInstanceUID(file.dataSet),
-                method: method
-            )
-        }
-        let bytes: [UInt8]
-        do {
-            bytes = try file.encoded()
-        } catch {
-            throw .writeFailed("encoding the output data set", error)
-        }
+        let bytes = try Self.assemble(
+            file,
+            image: image,
+            codestreams: codestreams,
+            lossless: lossless,
+            options: options
+        )
         logger.trace(
             "transcoded",
             metadata: [
@@ -147,10 +120,59 @@ extension Transcoder {
         }
     }
 
+    /// The output file for `codestreams`, one per frame of `image`: the input's data set with
+    /// encapsulated Pixel Data and our output attributes (docs/contracts.md, "DICOM output"),
+    /// de-identified when the options say so, whoever encoded the frames (OpenJPEG, OpenJPH or
+    /// gdcmconv).
+    static func assemble(
+        _ input: DICOMFile,
+        image: NativeImage,
+        codestreams: [[UInt8]],
+        lossless: Bool,
+        options: TranscoderOptions
+    ) throws(TranscoderError) -> [UInt8] {
+        var file = input
+        let codestreamBytes = codestreams.reduce(0) { $0 + $1.count }
+        let ratio = Double(image.pixelBytes) / Double(max(1, codestreamBytes))
+        do {
+            file.dataSet.setPixelData(.encapsulated(try EncapsulatedPixelData(frames: codestreams)))
+        } catch {
+            throw .writeFailed("the encapsulated pixel data does not fit 32-bit offsets", error)
+        }
+        OutputAttributes.setPixelDescription(&file.dataSet, color: image.color, lossless: lossless)
+        if let deidentifier = options.deidentifier {
+            do {
+                try deidentifier.deidentify(&file)
+            } catch {
+                throw .deidentificationFailed("de-identifying the output", error)
+            }
+        }
+        switch (options.codec, lossless) {
+        case (.jpeg2000, true): file.transferSyntax = .jpeg2000Lossless
+        case (.htj2k, true): file.transferSyntax = .htj2kLossless
+        case (.jpeg2000, false): file.transferSyntax = .jpeg2000
+        case (.htj2k, false): file.transferSyntax = .htj2k  // .203; never .202 (no TLM by resolution)
+        }
+        if !lossless {
+            let method = options.codec == .htj2k ? OutputAttributes.htj2kLossyMethod : OutputAttributes.lossyMethod
+            OutputAttributes.markLossy(
+                &file.dataSet,
+                ratio: ratio,
+                newSOPInstanceUID: lossyInstanceUID(file.dataSet, options: options),
+                method: method
+            )
+        }
+        do {
+            return try file.encoded()
+        } catch {
+            throw .writeFailed("encoding the output data set", error)
+        }
+    }
+
     /// The lossy output's new SOP Instance UID: with a de-identifier, derived from the (already
     /// replaced) SOP Instance UID through the job's remapper, so it is consistent within the job
     /// like every other replaced UID; otherwise a fresh one.
-    private func lossyInstanceUID(_ dataSet: DataSet) -> String {
+    static func lossyInstanceUID(_ dataSet: DataSet, options: TranscoderOptions) -> String {
         guard let deidentifier = options.deidentifier, let instance = dataSet.string(.sopInstanceUID),
             !instance.isEmpty
         else { return UID.generate() }

@@ -69,6 +69,25 @@ import Testing
                 try Data(input).write(to: URL(fileURLWithPath: original))
                 entries.append(.init(name: name, original: original, output: path, gdcmconv: tools.gdcmconv))
                 files[name] = (file, isLossless)
+                // Monochrome output carries the in-process transcoder's attributes (gdcmconv's
+                // codestreams keep their own precision, Bits Allocated: a known GDCM 3.0 trait).
+                if name != "rgb-lossless" {
+                    let inputSet = try DICOMFile(bytes: input).dataSet
+                    let set = output.dataSet
+                    #expect(
+                        set.string(.lossyImageCompression)
+                            == (isLossless ? inputSet.string(.lossyImageCompression) : "01"),
+                        "\(name)"
+                    )
+                    if !isLossless {
+                        #expect(set.strings(.lossyImageCompressionMethod)?.last == "ISO_15444_1", "\(name)")
+                        #expect(set.strings(.imageType)?.first == "DERIVED", "\(name)")
+                        #expect(set.string(.sopInstanceUID) != inputSet.string(.sopInstanceUID), "\(name)")
+                        #expect(output.fileMeta.string(.mediaStorageSOPInstanceUID) == set.string(.sopInstanceUID))
+                    } else {
+                        #expect(set.string(.sopInstanceUID) == inputSet.string(.sopInstanceUID), "\(name)")
+                    }
+                }
             }
             // gdcmRate must make gdcmconv aim at our definition of the ratio (stored bytes).
             if let ct = files["ct-r20"]?.0 {
