@@ -152,7 +152,7 @@ package struct CompressionPipeline<Processor: FileProcessor> {
     static func archiveEntry(_ key: String, input: [UInt8], result: FileResult) -> ([UInt8]?, FileOutcome) {
         switch result {
         case .compressed(let file):
-            let outcome = FileOutcome(
+            var outcome = FileOutcome(
                 key: key,
                 status: .compressed,
                 inputBytes: input.count,
@@ -160,6 +160,17 @@ package struct CompressionPipeline<Processor: FileProcessor> {
                 pixelDataRatio: file.codestreamBytes > 0 ? Double(file.pixelBytes) / Double(file.codestreamBytes) : nil,
                 psnr: file.quality.flatMap { $0.psnr.isFinite ? $0.psnr : nil }
             )
+            outcome.encodesPerFrame = file.encodesPerFrame.isEmpty ? nil : file.encodesPerFrame
+            outcome.qualityTarget = file.qualityTarget.map {
+                FileQualityTarget(
+                    target: $0.target,
+                    met: $0.met,
+                    storedLossless: $0.storedLossless,
+                    reason: $0.reason,
+                    worstFramePSNR: $0.worstFramePSNR,
+                    worstFrameMaxError: $0.worstFrameMaxError
+                )
+            }
             return (file.bytes, outcome)
         case .copied(let reason, let shipped):
             let data = shipped ?? input

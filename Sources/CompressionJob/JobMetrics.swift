@@ -2,7 +2,7 @@ import EMF
 import Foundation
 import Transcoder
 
-/// The one EMF record per job (docs/contracts.md, "Metrics"): dimensions `library` and `outcome`,
+/// The one EMF record per job (docs/contracts.md, "Metrics"): dimensions `library`, `codec` and `outcome`,
 /// the headline figures of the result, and the task id as a property, never a dimension.
 package enum JobMetrics {
     package static func record(for result: JobResult, namespace: String, at date: Date = Date()) -> EMFRecord {
@@ -32,7 +32,8 @@ package enum JobMetrics {
         return EMFRecord(
             namespace: namespace,
             dimensions: [
-                ("library", result.options.compressionLibrary.rawValue), ("outcome", result.status.rawValue),
+                ("library", result.options.compressionLibrary.rawValue),
+                ("codec", result.options.transferSyntax.rawValue), ("outcome", result.status.rawValue),
             ],
             metrics: metrics,
             properties: properties,

@@ -35,6 +35,8 @@ package enum JobQueries {
     /// One row of the comparison table.
     package struct ComparisonRow: Sendable, Equatable, Encodable {
         package var library: String
+        /// `j2k` or `htj2k`.
+        package var codec: String
         package var rate: Double
         package var count: Int
         package var meanProcessingTime: Double
@@ -49,7 +51,7 @@ package enum JobQueries {
     package static func comparison(_ results: [JobResult]) -> [ComparisonRow] {
         let completed = results.filter { $0.status == .completed && $0.compressionStats != nil }
         let groups = Dictionary(grouping: completed) {
-            "\($0.options.compressionLibrary.rawValue)\u{0}\($0.options.compressionRate)"
+            "\($0.options.compressionLibrary.rawValue)\u{0}\($0.options.transferSyntax.rawValue)\u{0}\($0.options.compressionRate)"
         }
         func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
         return groups.values.compactMap { group -> ComparisonRow? in
@@ -58,6 +60,7 @@ package enum JobQueries {
             let psnr = group.compactMap { $0.quality?.psnrMin }
             return ComparisonRow(
                 library: first.options.compressionLibrary.rawValue,
+                codec: first.options.transferSyntax.rawValue,
                 rate: first.options.compressionRate,
                 count: group.count,
                 meanProcessingTime: mean(stats.map(\.processingTime)),
@@ -66,7 +69,7 @@ package enum JobQueries {
                 meanMemoryPeakMB: mean(stats.map { Double($0.memoryPeak) / (1024 * 1024) }),
                 meanPSNRMin: psnr.isEmpty ? nil : mean(psnr)
             )
-        }.sorted { ($0.library, $0.rate) < ($1.library, $1.rate) }
+        }.sorted { ($0.library, $0.codec, $0.rate) < ($1.library, $1.codec, $1.rate) }
     }
 }
 

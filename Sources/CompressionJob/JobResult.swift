@@ -189,6 +189,12 @@ public struct FileOutcome: Codable, Sendable, Equatable {
     public var error: String?
     /// The transcoder's error code (`TranscoderError.shortDescription`, e.g. `unreadableDICOM`) for failed files.
     public var errorCode: String?
+    /// Compressed files: encodes each frame took (rate search on HTJ2K, quality targets, the
+    /// corrective passes of Part 1 rate control).
+    public var encodesPerFrame: [Int]?
+    /// Compressed files of a quality-target job: the target, whether every frame met it, and
+    /// whether (and why) the file was stored lossless instead.
+    public var qualityTarget: FileQualityTarget?
 
     public init(
         key: String,
@@ -209,6 +215,36 @@ public struct FileOutcome: Codable, Sendable, Equatable {
         self.psnr = psnr
         self.error = error
         self.errorCode = errorCode
+    }
+}
+
+/// A compressed file's quality target as reported in the result (from the transcoder's
+/// `QualityTargetResult`).
+public struct FileQualityTarget: Codable, Sendable, Equatable {
+    /// The target, e.g. `PSNR >= 45.0 dB` or `max error <= 4`.
+    public var target: String
+    public var met: Bool
+    public var storedLossless: Bool
+    /// Why the file was stored lossless; absent when lossy.
+    public var reason: String?
+    /// The lowest PSNR of any frame (dB); absent when every frame is exact.
+    public var worstFramePSNR: Double?
+    public var worstFrameMaxError: Int
+
+    public init(
+        target: String,
+        met: Bool,
+        storedLossless: Bool,
+        reason: String?,
+        worstFramePSNR: Double?,
+        worstFrameMaxError: Int
+    ) {
+        self.target = target
+        self.met = met
+        self.storedLossless = storedLossless
+        self.reason = reason
+        self.worstFramePSNR = worstFramePSNR
+        self.worstFrameMaxError = worstFrameMaxError
     }
 }
 

@@ -106,8 +106,8 @@ import Transcoder
         document.error = nil
         let record = JobMetrics.record(for: document, namespace: "NS", at: Date(timeIntervalSince1970: 1))
         #expect(record.namespace == "NS")
-        #expect(record.dimensions.map(\.name) == ["library", "outcome"])
-        #expect(record.dimensions.map(\.value) == ["openjpeg", "completed"])
+        #expect(record.dimensions.map(\.name) == ["library", "codec", "outcome"])
+        #expect(record.dimensions.map(\.value) == ["openjpeg", "j2k", "completed"])
         #expect(record.timestamp == 1000)
         #expect(record.properties.first { $0.name == "taskId" }?.value == "task-7")
         let names = record.metrics.map(\.name)

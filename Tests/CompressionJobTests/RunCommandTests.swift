@@ -233,6 +233,56 @@ import Testing
     }
 }
 
+/// `dicom-j2k run --htj2k --psnr 45`: the job option reaches the transcoder; every compressed file
+/// reports its quality target (met) and its encodes per frame, and the ZIP holds HTJ2K (.203/.201).
+@Suite struct RunQualityTargetTests {
+    @Test(.needs(.dicomJ2KExecutable, .python))
+    func anHTJ2KQualityTargetJobReportsTargetsAndEncodesPerFile() throws {
+        let tool = try TestEnvironment.dicomJ2KExecutable()
+        let python = try TestEnvironment.require(TestEnvironment.python, "the test venv's python")
+        try withTemporaryDirectory { folder in
+            let source = folder.appendingPathComponent("in")
+            _ = try RunCommandTests.makeStudy(in: source)
+            let zip = folder.appendingPathComponent("out.zip")
+            let resultFile = folder.appendingPathComponent("result.json")
+            let run = try runProcess(
+                tool,
+                [
+                    "run", "--source", source.path, "--target", zip.path, "--htj2k", "--psnr", "45", "--result",
+                    resultFile.path,
+                ]
+            )
+            #expect(run.status == 0, "\(run.stderr)")
+            let result = try JobResult.makeDecoder().decode(JobResult.self, from: Data(contentsOf: resultFile))
+            #expect(result.options.transferSyntax == .htj2k)
+            #expect(result.options.targetPSNR == 45)
+            let compressed = result.files.filter { $0.status == .compressed }
+            #expect(compressed.count == 5)
+            for file in compressed {
+                #expect(file.qualityTarget?.met == true, "\(file.key)")
+                #expect((file.qualityTarget?.worstFramePSNR ?? .infinity) >= 45, "\(file.key)")
+                #expect(file.encodesPerFrame?.isEmpty == false, "\(file.key)")
+            }
+            let check = try runProcess(
+                python,
+                [TestEnvironment.testsFolder("python/anonymized_zip_check.py").path, zip.path]
+            )
+            #expect(check.status == 0, "\(check.stderr)")
+            let checked = try JSONDecoder().decode(RunAnonymizeTests.Checked.self, from: Data(check.stdout.utf8))
+            let syntaxes = Set(checked.entries.map(\.transferSyntax))
+            #expect(
+                syntaxes.isSubset(of: ["1.2.840.10008.1.2.4.203", "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.1", ""])
+            )
+            #expect(syntaxes.contains("1.2.840.10008.1.2.4.203") || syntaxes.contains("1.2.840.10008.1.2.4.201"))
+            #expect(
+                checked.entries.filter { $0.transferSyntax.hasPrefix("1.2.840.10008.1.2.4.20") }.allSatisfy {
+                    $0.decodes
+                }
+            )
+        }
+    }
+}
+
 extension Array where Element == UInt8 {
     fileprivate func contains(subsequence needle: [UInt8]) -> Bool {
         guard !needle.isEmpty, needle.count <= count else { return false }

@@ -131,7 +131,7 @@ struct S3JobTests {
                 ((emf["_aws"] as? [String: Any])?["CloudWatchMetrics"] as? [[String: Any]])?.first
             )
             #expect(directive["Namespace"] as? String == "DicomCompression")
-            #expect(directive["Dimensions"] as? [[String]] == [["library", "outcome"]])
+            #expect(directive["Dimensions"] as? [[String]] == [["library", "codec", "outcome"]])
             #expect(emf["taskId"] as? String == result.taskId)
             #expect(emf["outcome"] as? String == "completed")
             #expect((emf["FilesProcessed"] as? NSNumber)?.intValue == 61)

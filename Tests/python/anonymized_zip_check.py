@@ -1,6 +1,6 @@
 """Reads every entry of an anonymized ZIP with pydicom and prints one JSON object: the entry names,
 and per entry Patient Identity Removed, Patient's Name/ID, Study and Series Instance UIDs, the
-transfer syntax and whether the pixels decode. Used by CompressionJobTests (the `run --anonymize`
+transfer syntax and whether the pixels decode (empty fields for an entry that is not DICOM). Used by CompressionJobTests (the `run --anonymize`
 end-to-end test), which compares these with the inputs' values.
 
     python anonymized_zip_check.py OUT.zip
@@ -18,7 +18,12 @@ def main() -> None:
     with zipfile.ZipFile(sys.argv[1]) as archive:
         for name in archive.namelist():
             raw = archive.read(name)
-            ds = pydicom.dcmread(io.BytesIO(raw))
+            try:
+                ds = pydicom.dcmread(io.BytesIO(raw))
+            except Exception:  # noqa: BLE001 - not DICOM (a copied file): reported as such
+                entries.append({"name": name, "identityRemoved": "", "patientName": "", "patientID": "",
+                                "studyUID": "", "seriesUID": "", "transferSyntax": "", "decodes": False})
+                continue
             decoded = True
             try:
                 ds.pixel_array
