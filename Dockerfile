@@ -29,7 +29,7 @@ RUN swift build -c release --static-swift-stdlib --product dicom-j2k \
 # for TLS to AWS. Versions are not pinned (DL3008): the image must take bookworm's security updates,
 # and pinned versions disappear from the archive when those arrive.
 FROM ${RUNTIME_IMAGE} AS runtime
-# gdcmconv, for the comparison backend (`--backend gdcmconv`, `bench`); off by default (about 60 MB).
+# gdcmconv, for the comparison backend (`compressionLibrary: gdcmconv`, `bench`); off by default (about 60 MB).
 ARG WITH_GDCM=false
 # The package list below is read by scripts/check-container.sh: keep one apt-get install of the
 # runtime packages, one package per line. libopenjph0.9 is the HTJ2K library (OpenJPH).

@@ -16,7 +16,7 @@ import Logging
 /// | `MAX_FILES_PER_JOB` | 10000 | a job listing more files is refused |
 /// | `MAX_JOB_BYTES` | 21474836480 (20 GiB) | a job listing more bytes is refused |
 /// | `MAX_FILE_BYTES` | 268435456 (256 MiB) | a job listing a larger file is refused |
-/// | `MAX_FRAMES_PER_FILE` | 10000 | frames per file (passed to the transcoder once it takes the limit) |
+/// | `MAX_FRAMES_PER_FILE` | 10000 | frames per file; a file with more is copied with a reason |
 /// | `UPLOAD_PART_BYTES` | 8388608 (8 MiB) | multipart part size, 5 MiB…5 GiB |
 /// | `METRICS_NAMESPACE` | `DicomCompression` | the EMF namespace |
 /// | `LOG_LEVEL` | `info` | trace, debug, info, notice, warning, error, critical |
