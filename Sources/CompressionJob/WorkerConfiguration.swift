@@ -21,6 +21,11 @@ import Logging
 /// | `METRICS_NAMESPACE` | `DicomCompression` | the EMF namespace |
 /// | `LOG_LEVEL` | `info` | trace, debug, info, notice, warning, error, critical |
 /// | `API_KEY` | – | the HTTP API's key (`serve`) |
+/// | `WORKER_VISIBILITY_TIMEOUT_SECONDS` | 60 | `poll`: visibility a received message gets; the heartbeat renews it every half of it |
+/// | `WORKER_SHUTDOWN_GRACE_SECONDS` | 20 | `poll`: after SIGTERM/SIGINT, how long the current job may still run |
+/// | `WORKER_RETRY_DELAY_SECONDS` | 10 | `poll`: after a retryable failure, how long the message stays hidden |
+/// | `WORKER_DEADLINE_MARGIN_SECONDS` | 5 | `lambda`: a running job is cancelled this long before the deadline |
+/// | `WORKER_MIN_JOB_SECONDS` | 10 | `lambda`: a record starts only if this (or the longest record so far) plus the margin is left |
 public struct WorkerConfiguration: Sendable, Equatable {
     public var queueURL: String?
     public var defaultSourceURI: S3URI?
@@ -38,6 +43,19 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public var metricsNamespace: String
     public var logLevel: Logger.Level
     public var apiKey: String?
+    /// How the runtimes (`poll`, `lambda`) treat messages and time.
+    public var runtime: RuntimeSettings
+
+    /// The `WORKER_*` settings of the runtimes (docs/runtimes.md, "Settings"), in seconds.
+    public struct RuntimeSettings: Sendable, Equatable {
+        public var visibilityTimeoutSeconds = 60
+        public var shutdownGraceSeconds = 20
+        public var retryDelaySeconds = 10
+        public var deadlineMarginSeconds = 5
+        public var minimumJobSeconds = 10
+
+        public init() {}
+    }
 
     /// Every default, no queue and no default URIs.
     public init() {
@@ -54,6 +72,7 @@ public struct WorkerConfiguration: Sendable, Equatable {
         uploadPartBytes = 8 * 1024 * 1024
         metricsNamespace = "DicomCompression"
         logLevel = .info
+        runtime = RuntimeSettings()
         apiKey = nil
     }
 
@@ -137,6 +156,15 @@ public struct WorkerConfiguration: Sendable, Equatable {
             logLevel = parsed
         }
         apiKey = value("API_KEY")
+        // SQS allows visibility up to 12 h; 2 s is the least a heartbeat at half of it keeps up with.
+        runtime.visibilityTimeoutSeconds =
+            try integer("WORKER_VISIBILITY_TIMEOUT_SECONDS", 2...43_200) ?? runtime.visibilityTimeoutSeconds
+        runtime.shutdownGraceSeconds =
+            try integer("WORKER_SHUTDOWN_GRACE_SECONDS", 0...3_600) ?? runtime.shutdownGraceSeconds
+        runtime.retryDelaySeconds = try integer("WORKER_RETRY_DELAY_SECONDS", 0...43_200) ?? runtime.retryDelaySeconds
+        runtime.deadlineMarginSeconds =
+            try integer("WORKER_DEADLINE_MARGIN_SECONDS", 0...900) ?? runtime.deadlineMarginSeconds
+        runtime.minimumJobSeconds = try integer("WORKER_MIN_JOB_SECONDS", 0...900) ?? runtime.minimumJobSeconds
     }
 
     /// The limits a job's listing is checked against.

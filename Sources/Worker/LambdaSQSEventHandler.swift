@@ -22,7 +22,7 @@ package struct LambdaSQSEventHandler<Handler: QueueMessageHandler>: LambdaHandle
         /// The least time a record is assumed to need before anything is known.
         package var minimumJobTime: Duration = .seconds(10)
 
-        package init(settings: WorkerSettings = WorkerSettings()) {
+        package init(settings: WorkerConfiguration.RuntimeSettings = .init()) {
             deadlineMargin = .seconds(settings.deadlineMarginSeconds)
             minimumJobTime = .seconds(settings.minimumJobSeconds)
         }

@@ -36,7 +36,7 @@ package struct SQSPoller<Handler: QueueMessageHandler>: Service {
         package var receiveBackoff: Duration = .seconds(1)
         package var maximumReceiveBackoff: Duration = .seconds(30)
 
-        package init(queueURL: String, settings: WorkerSettings = WorkerSettings()) {
+        package init(queueURL: String, settings: WorkerConfiguration.RuntimeSettings = .init()) {
             self.queueURL = queueURL
             visibilityTimeoutSeconds = settings.visibilityTimeoutSeconds
             retryDelaySeconds = settings.retryDelaySeconds

@@ -1,8 +1,9 @@
-/// A failure of the worker's wiring: an event it cannot handle, a bad worker setting.
+/// A failure of the worker's wiring: an event it cannot handle. (Bad settings are
+/// `WorkerConfigurationError`s, read with the rest of the configuration.)
 package struct WorkerError: Error, CustomStringConvertible {
     package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case unsupportedEvent, invalidEvent, configuration
+            case unsupportedEvent, invalidEvent
         }
         private let base: Base
 
@@ -10,8 +11,6 @@ package struct WorkerError: Error, CustomStringConvertible {
         package static let unsupportedEvent = Code(base: .unsupportedEvent)
         /// The event has the right shape but cannot be read (a record without a messageId).
         package static let invalidEvent = Code(base: .invalidEvent)
-        /// A worker environment variable or option has a bad value.
-        package static let configuration = Code(base: .configuration)
 
         package var description: String { base.rawValue }
     }

@@ -1,3 +1,4 @@
+import CompressionJob
 import Foundation
 import TestSupport
 import Testing
@@ -6,11 +7,11 @@ import Testing
 
 @Suite struct WorkerSettingsTests {
     @Test func defaultsAndOverrides() throws {
-        #expect(try WorkerSettings(environment: [:]) == WorkerSettings())
-        let settings = try WorkerSettings(environment: [
+        #expect(try WorkerConfiguration(environment: [:]).runtime == WorkerConfiguration.RuntimeSettings())
+        let settings = try WorkerConfiguration(environment: [
             "WORKER_VISIBILITY_TIMEOUT_SECONDS": "30", "WORKER_SHUTDOWN_GRACE_SECONDS": " 5 ",
             "WORKER_RETRY_DELAY_SECONDS": "0", "WORKER_DEADLINE_MARGIN_SECONDS": "3", "WORKER_MIN_JOB_SECONDS": "",
-        ])
+        ]).runtime
         #expect(settings.visibilityTimeoutSeconds == 30)
         #expect(settings.shutdownGraceSeconds == 5)
         #expect(settings.retryDelaySeconds == 0)
@@ -27,8 +28,10 @@ import Testing
         ("WORKER_MIN_JOB_SECONDS", "99999999999999999999"),
     ])
     func aBadValueIsAnErrorNamingTheVariable(key: String, value: String) {
-        let error = #expect(throws: WorkerError.self) { try WorkerSettings(environment: [key: value]) }
-        #expect(error?.code == .configuration)
+        let error = #expect(throws: WorkerConfigurationError.self) {
+            try WorkerConfiguration(environment: [key: value])
+        }
+        #expect(error?.variable == key)
         #expect(error?.description.contains(key) == true)
     }
 }

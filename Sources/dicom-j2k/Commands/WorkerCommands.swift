@@ -39,7 +39,6 @@ struct PollCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let logger = WorkerLogging.logger(environment)
-        let settings = try WorkerSettings(environment: environment)
         guard let queueURL = queueURL ?? environment["QUEUE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
             throw ValidationError("poll needs --queue-url or QUEUE_URL")
         }
@@ -49,7 +48,10 @@ struct PollCommand: AsyncParsableCommand {
             version: DicomJ2KVersion.string,
             logger: logger
         ) { handler, sqs in
-            var options = SQSPoller<CompressionJobHandler>.Options(queueURL: queueURL, settings: settings)
+            var options = SQSPoller<CompressionJobHandler>.Options(
+                queueURL: queueURL,
+                settings: handler.configuration.runtime
+            )
             options.maxJobs = maxJobs
             options.idleExit = idleExit.map { .seconds($0) }
             let poller = SQSPoller(sqs: sqs, options: options, handler: handler, logger: logger)
@@ -85,7 +87,6 @@ struct LambdaCommand: AsyncParsableCommand {
         let logger = WorkerLogging.logger(environment)
         var initialized = false
         do {
-            let settings = try WorkerSettings(environment: environment)
             try await CompressionJobHandler.withHandler(
                 environment: environment,
                 mode: .lambda,
@@ -94,7 +95,7 @@ struct LambdaCommand: AsyncParsableCommand {
             ) { handler, _ in
                 initialized = true
                 try await LambdaRuntime.run(environment: environment, logger: logger) {
-                    LambdaSQSEventHandler(handler: handler, options: .init(settings: settings))
+                    LambdaSQSEventHandler(handler: handler, options: .init(settings: handler.configuration.runtime))
                 }
             }
         } catch {
