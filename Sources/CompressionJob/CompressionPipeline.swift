@@ -161,16 +161,7 @@ package struct CompressionPipeline<Processor: FileProcessor> {
                 psnr: file.quality.flatMap { $0.psnr.isFinite ? $0.psnr : nil }
             )
             outcome.encodesPerFrame = file.encodesPerFrame.isEmpty ? nil : file.encodesPerFrame
-            outcome.qualityTarget = file.qualityTarget.map {
-                FileQualityTarget(
-                    target: $0.target,
-                    met: $0.met,
-                    storedLossless: $0.storedLossless,
-                    reason: $0.reason,
-                    worstFramePSNR: $0.worstFramePSNR,
-                    worstFrameMaxError: $0.worstFrameMaxError
-                )
-            }
+            outcome.qualityTarget = file.qualityTarget
             return (file.bytes, outcome)
         case .copied(let reason, let shipped):
             let data = shipped ?? input

@@ -1,4 +1,5 @@
 import Foundation
+import Transcoder
 
 /// The result JSON (docs/contracts.md, "The result JSON"): one object per task, rewritten as the task moves from
 /// `queued` to `processing` to `completed` or `failed`. Numbers are numbers (bytes, seconds);
@@ -194,7 +195,7 @@ public struct FileOutcome: Codable, Sendable, Equatable {
     public var encodesPerFrame: [Int]?
     /// Compressed files of a quality-target job: the target, whether every frame met it, and
     /// whether (and why) the file was stored lossless instead.
-    public var qualityTarget: FileQualityTarget?
+    public var qualityTarget: QualityTargetResult?
 
     public init(
         key: String,
@@ -215,36 +216,6 @@ public struct FileOutcome: Codable, Sendable, Equatable {
         self.psnr = psnr
         self.error = error
         self.errorCode = errorCode
-    }
-}
-
-/// A compressed file's quality target as reported in the result (from the transcoder's
-/// `QualityTargetResult`).
-public struct FileQualityTarget: Codable, Sendable, Equatable {
-    /// The target, e.g. `PSNR >= 45.0 dB` or `max error <= 4`.
-    public var target: String
-    public var met: Bool
-    public var storedLossless: Bool
-    /// Why the file was stored lossless; absent when lossy.
-    public var reason: String?
-    /// The lowest PSNR of any frame (dB); absent when every frame is exact.
-    public var worstFramePSNR: Double?
-    public var worstFrameMaxError: Int
-
-    public init(
-        target: String,
-        met: Bool,
-        storedLossless: Bool,
-        reason: String?,
-        worstFramePSNR: Double?,
-        worstFrameMaxError: Int
-    ) {
-        self.target = target
-        self.met = met
-        self.storedLossless = storedLossless
-        self.reason = reason
-        self.worstFramePSNR = worstFramePSNR
-        self.worstFrameMaxError = worstFrameMaxError
     }
 }
 

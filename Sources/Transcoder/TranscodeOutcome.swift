@@ -106,7 +106,7 @@ struct QualityAccumulator {
 }
 
 /// The outcome of a quality target for one file: every frame was verified by decoding it.
-public struct QualityTargetResult: Sendable, Hashable {
+public struct QualityTargetResult: Sendable, Hashable, Codable {
     /// The target, e.g. `PSNR >= 50.0 dB` or `max error <= 4`.
     public var target: String
     /// Whether every frame of the output meets the target (always, unless encoding broke it).

@@ -3,6 +3,7 @@ import Foundation
 import SampleStudy
 import TestSupport
 import Testing
+import Transcoder
 
 /// `dicom-j2k run` end to end, as a process, with the real transcoder: a small CT series plus a
 /// file that is not DICOM and a truncated one. The ZIP is read back and every compressed entry is
