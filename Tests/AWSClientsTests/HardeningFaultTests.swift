@@ -34,44 +34,46 @@ struct HardeningFaultTests {
     /// timeout.)
     @Test func aRefusedConnectionIsRetried() async throws {
         let port = try await Self.closedPort()
-        let sleeps = SleepRecorder()
-        try await withAWSHTTPClient { http in
-            let s3 = S3Client(
-                configuration: try faultConfiguration(
-                    endpoint: "http://127.0.0.1:\(port)",
-                    attemptTimeout: .seconds(1),
-                    sleeps: sleeps
-                ),
-                httpClient: http
-            )
-            let error = await #expect(throws: AWSClientError.self) {
-                try await s3.headObject(bucket: "bucket", key: "k", logger: quietLogger)
-            }
-            #expect(error?.code == .connection || error?.code == .timeout, "\(String(describing: error))")
-        }
-        #expect(sleeps.delays.count == 2)
+        let (error, delays) = try await Self.headObjectFailure(
+            endpoint: "http://127.0.0.1:\(port)",
+            attemptTimeout: .seconds(1)
+        )
+        #expect(error?.code == .connection || error?.code == .timeout, "\(String(describing: error))")
+        #expect(delays.count == 2)
     }
 
     /// A host name that does not resolve (`.invalid` never does) is retried like a refused
     /// connection: resolver hiccups are transient in Lambda and VPCs.
     @Test func aFailedNameLookupIsRetried() async throws {
+        let (error, delays) = try await Self.headObjectFailure(
+            endpoint: "http://dicom-j2k-test.invalid",
+            attemptTimeout: .seconds(2)
+        )
+        // `.timeout` where no resolver answers at all (this project's sandbox).
+        #expect(error?.code == .connection || error?.code == .timeout, "\(String(describing: error))")
+        #expect(delays.count == 2)
+    }
+
+    /// A HeadObject against `endpoint` that must fail: its error and the backoff waits before retries.
+    static func headObjectFailure(
+        endpoint: String,
+        attemptTimeout: Duration
+    ) async throws -> (AWSClientError?, [Duration]) {
         let sleeps = SleepRecorder()
-        try await withAWSHTTPClient { http in
+        let error = try await withAWSHTTPClient { http in
             let s3 = S3Client(
                 configuration: try faultConfiguration(
-                    endpoint: "http://dicom-j2k-test.invalid",
-                    attemptTimeout: .seconds(2),
+                    endpoint: endpoint,
+                    attemptTimeout: attemptTimeout,
                     sleeps: sleeps
                 ),
                 httpClient: http
             )
-            let error = await #expect(throws: AWSClientError.self) {
+            return await #expect(throws: AWSClientError.self) {
                 try await s3.headObject(bucket: "bucket", key: "k", logger: quietLogger)
             }
-            // `.timeout` where no resolver answers at all (this project's sandbox).
-            #expect(error?.code == .connection || error?.code == .timeout, "\(String(describing: error))")
         }
-        #expect(sleeps.delays.count == 2)
+        return (error, sleeps.delays)
     }
 
     /// The classification of errors the HTTP stack throws, one class per row of docs/aws.md.
