@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // Layer 0: C libraries.
@@ -146,11 +147,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            // The prototype's HTTP API in front of the queue, and the dashboard: one router, served by
+            // Hummingbird (`serve`) and by API Gateway events in Lambda.
+            name: "CompressionAPI",
+            dependencies: [
+                "CompressionJob", "AWSClients", "LambdaRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "dicom-j2k",
             dependencies: [
                 "DICOM", "JPEG2000", "ZIPStream", "Transcoder", "AWSClients", "CompressionJob", "SampleStudy",
-                "ResourceMonitor", "HTJ2K", "LambdaRuntime", "Worker",
+                "ResourceMonitor", "HTJ2K", "LambdaRuntime", "Worker", "CompressionAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -236,6 +249,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CompressionAPITests",
+            dependencies: [
+                "CompressionAPI", "CompressionJob", "AWSClients", "LambdaRuntime", "SampleStudy", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
