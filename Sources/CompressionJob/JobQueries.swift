@@ -89,3 +89,30 @@ extension JobResult {
         )
     }
 }
+
+/// A task's result as `status` and `GET /compress-dicom/{taskId}` show it: the document, plus the
+/// queue estimate while it is queued.
+package struct TaskStatus: Sendable, Encodable {
+    package var result: JobResult
+    /// Queued tasks created before this one.
+    package var queuePosition: Int?
+    /// Seconds, from the recent mean processing time.
+    package var estimatedWait: Double?
+
+    /// The status of `result`; `all` (every stored result) is read only for a queued task.
+    package init(_ result: JobResult, all: () async throws(JobError) -> [JobResult]) async throws(JobError) {
+        self.result = result
+        guard result.status == .queued else { return }
+        let position = JobQueries.queuePosition(of: result, among: try await all())
+        queuePosition = position.ahead
+        estimatedWait = position.estimatedWait
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        try result.encode(to: encoder)
+        enum Keys: String, CodingKey { case queuePosition, estimatedWait }
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encodeIfPresent(queuePosition, forKey: .queuePosition)
+        try container.encodeIfPresent(estimatedWait, forKey: .estimatedWait)
+    }
+}

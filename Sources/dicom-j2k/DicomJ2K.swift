@@ -24,6 +24,7 @@ struct DicomJ2K: AsyncParsableCommand {
             SQSCommand.self,
             PollCommand.self,
             LambdaCommand.self,
+            ServeCommand.self,
         ]
     )
 

@@ -12,7 +12,8 @@ struct EnqueueCommand: AsyncParsableCommand {
         abstract: "Validate a job, write its queued result JSON and send it to the job queue.",
         discussion: """
             The message is the job message of docs/contracts.md, validated by the worker's own \
-            parser first (a bad option fails here, naming the field). Prints the task id, the planned \
+            parser first (a bad option fails here, naming the field); the source is listed and \
+            checked against ALLOWED_BUCKETS and the limits before anything is written or sent. Prints the task id, the planned \
             target and where the result JSON will be.
             """
     )
@@ -71,42 +72,45 @@ struct EnqueueCommand: AsyncParsableCommand {
         )
         let request: JobRequest
         do {
-            request = try JobRequest.parse(body: body, messageId: "", configuration: configuration)
-            if let conflict = request.options.conflictingOptions() { throw conflict }
+            request = try JobEnqueuer.validate(body: body, configuration: configuration)
         } catch {
             throw ValidationError("\(error)")
         }
         let results = try common.resultsPrefix(configuration, fallbackTarget: request.target)
-        let now = Date()
-        let planned =
-            request.target.description
-            + (request.options.outputFilename.map {
-                OutputNaming.zipFileName(sourcePrefix: "", rate: 0, start: now, outputFilename: $0)
-            }
-                ?? "\(OutputNaming.folderLabel(sourcePrefix: request.source.key))-rate\(OutputNaming.formatRate(request.options.compressionRate))-<start>.zip")
-        let messageId = try await common.withClients { s3, sqs, logger in
-            let store = S3ResultStore(s3: s3, prefix: results, logger: logger)
-            let worker = WorkerInfo(
-                version: DicomJ2KVersion.string,
-                openjpegVersion: JPEG2000Library.openJPEGVersion,
-                mode: .local,
-                host: ProcessInfo.processInfo.hostName,
-                attempt: 0
+        let receipt = try await common.withClients { s3, sqs, logger in
+            let enqueuer = JobEnqueuer(
+                configuration: configuration,
+                s3: s3,
+                sqs: sqs,
+                queueURL: queue,
+                worker: WorkerInfo(
+                    version: DicomJ2KVersion.string,
+                    openjpegVersion: JPEG2000Library.openJPEGVersion,
+                    mode: .local,
+                    host: ProcessInfo.processInfo.hostName,
+                    attempt: 0
+                ),
+                resultsPrefix: results
             )
-            try await store.save(.queued(request, createdAt: now, worker: worker))
-            return try await sqs.sendMessage(queueURL: queue, body: body, logger: logger)
+            do {
+                return try await enqueuer.submit(request, logger: logger)
+            } catch {
+                throw ValidationError("\(error)")
+            }
         }
-        struct Receipt: Encodable {
+        struct Output: Encodable {
             var taskId, status, s3SourceUri, plannedTarget, result, messageId: String
+            var sourceInfo: SourceSummary
         }
         try printJSON(
-            Receipt(
+            Output(
                 taskId: request.taskId,
                 status: "queued",
                 s3SourceUri: request.source.description,
-                plannedTarget: planned,
-                result: S3URI(bucket: results.bucket, key: results.key + request.taskId + ".json").description,
-                messageId: messageId
+                plannedTarget: receipt.plannedTarget,
+                result: receipt.result.description,
+                messageId: receipt.messageId,
+                sourceInfo: receipt.source
             )
         )
     }

@@ -1,9 +1,11 @@
 import AWSClients
 import ArgumentParser
+import CompressionAPI
 import CompressionJob
 import Foundation
 
-/// `dicom-j2k queue`: depth, in flight, oldest queued task, estimated wait.
+/// `dicom-j2k queue`: depth, in flight, oldest queued task, estimated wait (``QueueSnapshot``, the
+/// same as `GET /queue`).
 struct QueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
@@ -21,40 +23,14 @@ struct QueueCommand: AsyncParsableCommand {
             throw ValidationError("set --queue-url or QUEUE_URL")
         }
         let prefix = try? common.resultsPrefix(configuration)
-        let status = try await common.withClients { s3, sqs, logger -> QueueStatus in
-            let attributes = try await sqs.getQueueAttributes(
+        let snapshot = try await common.withClients { s3, sqs, logger in
+            try await QueueSnapshot.read(
                 queueURL: queue,
-                names: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+                sqs: sqs,
+                results: prefix.map { S3ResultStore(s3: s3, prefix: $0, logger: logger) },
                 logger: logger
             )
-            let depth = attributes["ApproximateNumberOfMessages"].flatMap { Int($0) } ?? 0
-            let inFlight = attributes["ApproximateNumberOfMessagesNotVisible"].flatMap { Int($0) } ?? 0
-            // SQS reports the oldest message's age only as a CloudWatch metric; the queued result
-            // documents carry their creation time, which is the same moment for `enqueue`d jobs.
-            var results: [JobResult] = []
-            if let prefix {
-                results = (try? await S3ResultStore(s3: s3, prefix: prefix, logger: logger).loadAll()) ?? []
-            }
-            let oldest = results.filter { $0.status == .queued }.compactMap(\.createdAt).min()
-            let mean = JobQueries.meanProcessingTime(results)
-            return QueueStatus(
-                depth: depth,
-                inFlight: inFlight,
-                oldestQueuedAge: oldest.map { Date().timeIntervalSince($0) },
-                meanProcessingTime: mean,
-                estimatedWait: mean.map { Double(depth + inFlight) * $0 }
-            )
         }
-        try printJSON(status)
+        try printJSON(snapshot)
     }
-}
-
-private struct QueueStatus: Encodable {
-    var depth: Int
-    var inFlight: Int
-    /// Seconds since the oldest task still `queued` was enqueued (from the result documents).
-    var oldestQueuedAge: Double?
-    var meanProcessingTime: Double?
-    /// Seconds until a message sent now would start, one worker, at the recent mean.
-    var estimatedWait: Double?
 }

@@ -18,34 +18,15 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try common.workerConfiguration()
         let prefix = try common.resultsPrefix(configuration)
-        let output = try await common.withClients { s3, _, logger -> StatusOutput? in
+        let output = try await common.withClients { s3, _, logger -> TaskStatus? in
             let store = S3ResultStore(s3: s3, prefix: prefix, logger: logger)
             guard let result = try await store.load(taskId: taskId) else { return nil }
-            guard result.status == .queued else { return StatusOutput(result: result) }
-            let position = JobQueries.queuePosition(of: result, among: try await store.loadAll())
-            return StatusOutput(result: result, queuePosition: position.ahead, estimatedWait: position.estimatedWait)
+            return try await TaskStatus(result) { () throws(JobError) in try await store.loadAll() }
         }
         guard let output else {
             printToStandardError("no result for task \(taskId) in \(prefix)")
             throw ExitCode(1)
         }
         try printJSON(output)
-    }
-}
-
-/// The result, plus the queue estimate for a queued task.
-private struct StatusOutput: Encodable {
-    var result: JobResult
-    /// Queued tasks created before this one.
-    var queuePosition: Int?
-    /// Seconds, from the recent mean processing time.
-    var estimatedWait: Double?
-
-    func encode(to encoder: any Encoder) throws {
-        try result.encode(to: encoder)
-        enum Keys: String, CodingKey { case queuePosition, estimatedWait }
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encodeIfPresent(queuePosition, forKey: .queuePosition)
-        try container.encodeIfPresent(estimatedWait, forKey: .estimatedWait)
     }
 }

@@ -1,8 +1,10 @@
 import ArgumentParser
+import CompressionAPI
 import CompressionJob
 import Foundation
 import LambdaRuntime
 import Logging
+import NIOCore
 import ServiceLifecycle
 import UnixSignals
 import Worker
@@ -67,18 +69,19 @@ struct PollCommand: AsyncParsableCommand {
     }
 }
 
-/// `dicom-j2k lambda`: the Lambda Runtime API loop over SQS events (the container's default when
-/// `AWS_LAMBDA_RUNTIME_API` is set).
+/// `dicom-j2k lambda`: the Lambda Runtime API loop over SQS events and API Gateway HTTP API
+/// requests (the container's default when `AWS_LAMBDA_RUNTIME_API` is set).
 struct LambdaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lambda",
-        abstract: "Run as a Lambda function: SQS event records, one job at a time.",
+        abstract: "Run as a Lambda function: SQS event records one job at a time, or API Gateway HTTP API requests.",
         discussion: """
             Needs AWS_LAMBDA_RUNTIME_API (Lambda sets it). Records are processed one after another; \
             failed and retryable ones are answered in batchItemFailures (the event source mapping \
             needs ReportBatchItemFailures). A record starts only if max(WORKER_MIN_JOB_SECONDS, the \
             longest record so far) + WORKER_DEADLINE_MARGIN_SECONDS is left before the deadline; a \
-            running job is cancelled WORKER_DEADLINE_MARGIN_SECONDS before it.
+            running job is cancelled WORKER_DEADLINE_MARGIN_SECONDS before it. An API Gateway HTTP \
+            API event (payload 2.0) is served by the same routes as `serve` (docs/api.md).
             """
     )
 
@@ -92,10 +95,25 @@ struct LambdaCommand: AsyncParsableCommand {
                 mode: .lambda,
                 version: DicomJ2KVersion.string,
                 logger: logger
-            ) { handler, _ in
+            ) { handler, sqs in
                 initialized = true
+                let api = APIGatewayHandler(
+                    service: APIService(
+                        configuration: handler.configuration,
+                        s3: handler.s3,
+                        sqs: sqs,
+                        version: DicomJ2KVersion.string,
+                        host: handler.host
+                    )
+                )
                 try await LambdaRuntime.run(environment: environment, logger: logger) {
-                    LambdaSQSEventHandler(handler: handler, options: .init(settings: handler.configuration.runtime))
+                    LambdaEventDispatcher(
+                        sqs: LambdaSQSEventHandler(
+                            handler: handler,
+                            options: .init(settings: handler.configuration.runtime)
+                        ),
+                        api: api
+                    )
                 }
             }
         } catch {
@@ -115,5 +133,25 @@ enum WorkerLogging {
         var logger = Logger(label: "dicom-j2k", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
         return logger
+    }
+}
+
+/// One Lambda function, two event kinds: API Gateway HTTP API requests go to the API's router,
+/// everything else to the SQS handler, which names what it expected when the event is neither.
+struct LambdaEventDispatcher: LambdaHandler {
+    let sqs: LambdaSQSEventHandler<CompressionJobHandler>
+    let api: APIGatewayHandler
+
+    func handle(_ event: ByteBuffer, context: LambdaContext) async throws -> ByteBuffer {
+        if APIGatewayV2Request.matches(event) { return try await api.handle(event, context: context) }
+        do {
+            return try await sqs.handle(event, context: context)
+        } catch let error as WorkerError where error.code == .unsupportedEvent {
+            throw WorkerError(
+                .unsupportedEvent,
+                "unsupported Lambda event: expected an SQS event (Records[] with eventSource aws:sqs) "
+                    + "or an API Gateway HTTP API event (payload version 2.0)"
+            )
+        }
     }
 }
