@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
 
 ensure_apt_packages
+# Chromium for the dashboard's headless-browser test (Tests/CompressionAPITests/DashboardBrowserTests.swift).
+ensure_chromium
 ensure_python_venv
 log "pydicom test files: $DICOM_J2K_PYDICOM_TEST_FILES"
 
@@ -62,6 +64,9 @@ else
   # ZIP whose every entry pydicom decodes (issue: the demo must keep working on a fresh machine).
   log "running the demo (scripts/demo.sh) on a 12-slice study with the debug build"
   DEMO_SLICES=12 DEMO_BUILD=debug DEMO_CHECK=1 DEMO_DIR=$(mktemp -d) scripts/demo.sh >&2
+  # The HTTP API fuzzed from docs/openapi.yaml (schemathesis), against a server and queue of its own.
+  log "fuzzing the HTTP API (scripts/fuzz-api.sh)"
+  DICOM_J2K_TEST_BUCKET=${DICOM_J2K_TEST_BUCKET:-${LOCALSTACK_BUCKET:-}} scripts/fuzz-api.sh >&2
 fi
 
 # The container check needs a release build (many minutes), so it runs only on request.

