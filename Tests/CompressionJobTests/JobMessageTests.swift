@@ -210,3 +210,38 @@ import Transcoder
         }
     }
 }
+
+/// The message `enqueue` and `POST /compress-dicom` send is the validated request written out again.
+@Suite struct JobMessageBodyTests {
+    static let configuration: WorkerConfiguration = {
+        var configuration = WorkerConfiguration()
+        configuration.defaultTargetURI = S3URI(bucket: "bucket", key: "out/")
+        return configuration
+    }()
+
+    @Test(arguments: [
+        #"{"s3SourceUri":"s3://bucket/in/"}"#,
+        #"{"taskId":"t-1","s3SourceUri":"s3://bucket/in","compressionRate":1,"compressionLibrary":"dcmjs-codecs"}"#,
+        #"{"s3SourceUri":"s3://bucket/in/","targetPSNR":45.5,"transferSyntax":"htj2k","anonymize":true}"#,
+        #"{"s3SourceUri":"s3://bucket/in/","maxError":3,"qualityCheck":"all","outputFilename":"x.zip"}"#,
+        #"{"s3SourceUri":"s3://bucket/in/","compressionRate":20,"encoderSpeed":"fast","overwriteExisting":true}"#,
+    ])
+    func roundTrips(_ body: String) throws {
+        let request = try JobEnqueuer.validate(body: body, configuration: Self.configuration)
+        let again = try JobRequest.parse(
+            body: request.messageBody,
+            messageId: "other",
+            configuration: Self.configuration
+        )
+        #expect(again == request)
+    }
+
+    @Test func conflictingOptionsFailValidation() {
+        #expect(throws: JobError.self) {
+            try JobEnqueuer.validate(
+                body: #"{"s3SourceUri":"s3://bucket/in/","compressionLibrary":"gdcmconv","encoderSpeed":"fast"}"#,
+                configuration: Self.configuration
+            )
+        }
+    }
+}
