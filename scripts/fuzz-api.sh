@@ -74,13 +74,18 @@ for _ in $(seq 1 100); do
 done
 curl -fsS -m 2 "http://127.0.0.1:$port/healthz" >/dev/null || die "the server does not answer /healthz"
 
-log "fuzzing docs/openapi.yaml (${FUZZ_MAX_EXAMPLES:-30} cases per operation)"
+# The coverage phase (boundary values) crashes at random inside Hypothesis on Debian 12's Python
+# 3.11 ("SystemError: AST constructor recursion depth mismatch" while Hypothesis parses its own
+# source to describe a filter): it runs only where FUZZ_PHASES asks for it.
+phases=${FUZZ_PHASES:-examples,fuzzing,stateful}
+log "fuzzing docs/openapi.yaml (phases $phases, ${FUZZ_MAX_EXAMPLES:-30} cases per operation)"
 status=0
 "$SCHEMATHESIS" run docs/openapi.yaml \
   --url "http://127.0.0.1:$port" \
   --header "x-api-key: $api_key" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
   --max-examples "${FUZZ_MAX_EXAMPLES:-30}" \
+  --phases "$phases" \
   ${FUZZ_SEED:+--seed "$FUZZ_SEED"} \
   --max-redirects 0 \
   --request-timeout 30 \
