@@ -197,7 +197,7 @@ package struct APIService: Sendable {
         } catch let error as JobError {
             throw APIError(error)
         } catch {
-            throw .internalError
+            throw .serverFault
         }
     }
 
