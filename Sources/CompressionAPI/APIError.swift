@@ -28,11 +28,11 @@ package struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     package static func notFound(_ message: String) -> APIError { APIError(.notFound, message) }
     package static let unauthorized = APIError(.unauthorized, "a valid x-api-key header is required")
     package static let methodNotAllowed = APIError(.methodNotAllowed, "this route does not take this method")
-    package static func payloadTooLarge(_ limit: Int) -> APIError {
-        APIError(.payloadTooLarge, "the request body is larger than \(limit) bytes")
+    package static func payloadTooLarge(_ limit: Int?) -> APIError {
+        APIError(.payloadTooLarge, "the request body is larger than " + (limit.map { "\($0) bytes" } ?? "allowed"))
     }
     package static func unavailable(_ message: String) -> APIError { APIError(.unavailable, message) }
-    package static let internalError = APIError(.internalError, "the request could not be served")
+    package static let serverFault = APIError(.internalError, "the request could not be served")
 
     /// A job's error as the API answers it.
     package init(_ error: JobError) {

@@ -86,7 +86,7 @@ package struct APIGatewayHandler: LambdaHandler {
         } catch let error as APIError {
             response = error.response.hummingbird
         } catch {
-            response = APIError.internalError.response.hummingbird
+            response = APIError.serverFault.response.hummingbird
         }
         return await Self.encode(response)
     }

@@ -122,7 +122,7 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
                 response = Self.apiError(for: error).response.hummingbird
             } catch {
                 context.logger.error("request failed", metadata: ["error": "\(error)"])
-                response = APIError.internalError.response.hummingbird
+                response = APIError.serverFault.response.hummingbird
             }
         }
         let elapsed = ContinuousClock.now - started
@@ -143,7 +143,7 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error.status.code {
         case 404: .notFound("no such route")
         case 405: .methodNotAllowed
-        case 413: .payloadTooLarge(0)
+        case 413: .payloadTooLarge(nil)
         default: .invalidRequest(error.body ?? "the request cannot be served")
         }
     }

@@ -197,7 +197,7 @@ package struct APIService: Sendable {
         } catch let error as JobError {
             throw APIError(error)
         } catch {
-            throw .internalError
+            throw .serverFault
         }
     }
 
@@ -285,7 +285,9 @@ package struct APIService: Sendable {
             }
         }
         guard let uriText else { throw .invalidRequest("missing", field: "s3Uri") }
-        guard let uri = S3URI(uriText), !uri.key.isEmpty, !uri.key.hasSuffix("/"), uri.key.utf8.count <= 1024 else {
+        guard let uri = S3URI(uriText), !uri.key.isEmpty, !uri.key.hasSuffix("/"), uri.key.utf8.count <= 1024,
+            !uri.key.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else {
             throw .invalidRequest("must be an s3://bucket/key URI of an object", field: "s3Uri")
         }
         guard downloadBuckets.contains(uri.bucket) else {
@@ -293,8 +295,11 @@ package struct APIService: Sendable {
         }
         do {
             _ = try await s3.headObject(bucket: uri.bucket, key: uri.key, logger: logger)
-        } catch let error as S3Error where error.code == .notFound {
-            throw .notFound("no such object")
+        } catch let error as S3Error where error.code == .notFound || error.code == .accessDenied {
+            // Without ListBucket on the prefix S3 answers a missing object with 403: the same to the client.
+            throw .notFound("no such object that this API may read")
+        } catch let error as S3Error where error.code == .invalidRequest {
+            throw .invalidRequest("S3 does not accept this key", field: "s3Uri")
         } catch {
             throw .unavailable("the object cannot be checked")
         }
