@@ -156,7 +156,12 @@ package struct JobEnqueuer: Sendable {
         } catch {
             throw JobError(.sourceUnavailable, "cannot list the source: \(error)")
         }
-        try configuration.limits.check(objects, logger: logger)
+        do {
+            try configuration.limits.check(objects, logger: logger)
+        } catch {
+            // The job's own check; the field tells an API client which input is too large.
+            throw JobError(error.code, error.message, field: "s3SourceUri")
+        }
         let inputs = objects.filter { !$0.key.hasSuffix("/") }
         guard !inputs.isEmpty else {
             throw JobError(.refused, "no objects under the prefix", field: "s3SourceUri")

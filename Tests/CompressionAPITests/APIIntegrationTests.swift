@@ -218,6 +218,30 @@ struct APIIntegrationTests {
         }
     }
 
+    @Test func aSourceOverTheLimitsIsRefusedBeforeAnythingIsWritten() async throws {
+        let env = try APILocalStack.require("limits")
+        try await env.withClientsAndQueue("limits") { s3, sqs, _, queueURL in
+            try await env.uploadStudy(s3, folder: "study/", slices: 3)
+            var service = try Self.service(env, s3, sqs, queueURL)
+            let query = "s3SourceUri=" + Self.encode(env.uri("study/"))
+            try await withPlainHTTPClient { http in
+                for (files, bytes, limit) in [(2, 1 << 30, "MAX_FILES_PER_JOB"), (100, 1000, "MAX_JOB_BYTES")] {
+                    service.configuration.maxFilesPerJob = files
+                    service.configuration.maxJobBytes = bytes
+                    try await APIServer.withServer(service: service, logger: quietLogger) { port in
+                        let answer = try await APIClient(http: http, port: port).send(.POST, "/compress-dicom?" + query)
+                        #expect(answer.status == 400, "\(answer)")
+                        #expect(answer.errorCode == "refused")
+                        #expect(answer.errorField == "s3SourceUri")
+                        #expect(answer.body.contains(limit))
+                    }
+                }
+            }
+            #expect(try await APILocalStack.messagesInQueue(sqs, queueURL) == 0)
+            #expect(try await env.keys(s3, under: "results/").isEmpty)
+        }
+    }
+
     @Test func aJSONBodyIsAcceptedAndAnExistingTaskIsAConflict() async throws {
         let env = try APILocalStack.require("json")
         try await env.withClientsAndQueue("json") { s3, sqs, _, queueURL in
