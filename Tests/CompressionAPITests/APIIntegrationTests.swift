@@ -242,6 +242,26 @@ struct APIIntegrationTests {
         }
     }
 
+    @Test func aQueueThatRefusesTheMessageLeavesNoQueuedResult() async throws {
+        let env = try APILocalStack.require("noqueue")
+        try await env.withClientsAndQueue("noqueue") { s3, sqs, _, queueURL in
+            try await env.uploadStudy(s3, folder: "study/", slices: 1)
+            var service = try Self.service(env, s3, sqs, queueURL)
+            service.configuration.queueURL = queueURL + "-does-not-exist"
+            try await withPlainHTTPClient { http in
+                try await APIServer.withServer(service: service, logger: quietLogger) { port in
+                    let answer = try await APIClient(http: http, port: port).send(
+                        .POST,
+                        "/compress-dicom?s3SourceUri=" + Self.encode(env.uri("study/"))
+                    )
+                    #expect(answer.status == 503, "\(answer)")
+                    #expect(answer.errorCode == "unavailable")
+                }
+            }
+            #expect(try await env.keys(s3, under: "results/").isEmpty)
+        }
+    }
+
     @Test func aJSONBodyIsAcceptedAndAnExistingTaskIsAConflict() async throws {
         let env = try APILocalStack.require("json")
         try await env.withClientsAndQueue("json") { s3, sqs, _, queueURL in
