@@ -406,8 +406,23 @@ struct APIIntegrationTests {
                         #expect(answer.body == served.body, "\(method) \(path)?\(query)")
                         #expect(answer.headers["content-type"] == served.headers["content-type"])
                         #expect(!answer.isBase64Encoded)
-                        #expect(served.status < 500 || path == "/queue", "\(method) \(path): \(served)")
+                        #expect(served.status < 500, "\(method) \(path): \(served)")
                     }
+                    // With a queued task: its status (with the queue position) and the list, both ways.
+                    let submit = "taskId=both-1&s3SourceUri=" + Self.encode(env.uri("study/"))
+                    let accepted = try await api.send(.POST, "/compress-dicom?" + submit, headers: key)
+                    #expect(accepted.status == 202, "\(accepted)")
+                    for path in ["/compress-dicom/both-1", "/compress-dicom/results"] {
+                        let served = try await api.send(.GET, path, headers: key)
+                        let event = Self.gatewayEvent("GET", path, "", key, nil)
+                        let answer = await gateway.respond(to: ByteBuffer(bytes: event), logger: quietLogger)
+                        #expect(served.status == 200)
+                        #expect(answer.statusCode == served.status, "\(path)")
+                        #expect(answer.body == served.body, "\(path)")
+                    }
+                    let again = Self.gatewayEvent("POST", "/compress-dicom", submit, key, nil)
+                    let conflict = await gateway.respond(to: ByteBuffer(bytes: again), logger: quietLogger)
+                    #expect(conflict.statusCode == 409)
                 }
             }
             // A base64 body is decoded like API Gateway means it.
@@ -415,7 +430,7 @@ struct APIIntegrationTests {
             let decoded = await gateway.respond(to: ByteBuffer(bytes: base64), logger: quietLogger)
             #expect(decoded.statusCode == 400)
             #expect(decoded.body.contains("\"field\" : \"body\""))
-            #expect(try await APILocalStack.messagesInQueue(sqs, queueURL) == 0)
+            #expect(try await APILocalStack.messagesInQueue(sqs, queueURL) == 1)
         }
     }
 
