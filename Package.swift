@@ -152,7 +152,7 @@ let package = Package(
             // Hummingbird (`serve`) and by API Gateway events in Lambda.
             name: "CompressionAPI",
             dependencies: [
-                "CompressionJob", "AWSClients", "LambdaRuntime",
+                "CompressionJob", "AWSClients", "LambdaRuntime", "JPEG2000",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

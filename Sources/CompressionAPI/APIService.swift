@@ -345,8 +345,19 @@ package struct APIService: Sendable {
 
     package func dashboard(logger: Logger) async -> APIResponse {
         let results = (try? await loadAll(logger)) ?? []
+        // The queue's counts, with the results already read (not a second pass over the store).
+        var queue: QueueSnapshot?
+        if let queueURL = configuration.queueURL,
+            let attributes = try? await sqs.getQueueAttributes(
+                queueURL: queueURL,
+                names: QueueSnapshot.attributeNames,
+                logger: logger
+            )
+        {
+            queue = QueueSnapshot(attributes: attributes, results: results, now: Date())
+        }
         let model = DashboardModel(
-            queue: try? await queueSnapshot(logger: logger),
+            queue: queue,
             jobs: Array(Self.newestFirst(results).prefix(50)),
             comparison: JobQueries.comparison(results),
             resultLocation: { taskId in "/compress-dicom/" + taskId },

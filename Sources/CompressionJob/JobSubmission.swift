@@ -118,7 +118,8 @@ package struct JobEnqueuer: Sendable {
         let source = try await listSource(request.source, logger: logger)
         let store = S3ResultStore(s3: s3, prefix: results, logger: logger)
         // A failed task may be submitted again (the worker reuses its target); a live or completed one not.
-        if let earlier = try await store.load(taskId: request.taskId), earlier.status != .failed {
+        let earlier = try await store.load(taskId: request.taskId)
+        if let earlier, earlier.status != .failed {
             throw JobError(.refused, "task \(request.taskId) exists and is \(earlier.status.rawValue)", field: "taskId")
         }
         try await store.save(.queued(request, createdAt: now, worker: worker))
@@ -126,6 +127,16 @@ package struct JobEnqueuer: Sendable {
         do {
             messageId = try await sqs.sendMessage(queueURL: queueURL, body: request.messageBody, logger: logger)
         } catch {
+            // No message, so no queued document either: put back what was there before.
+            if let earlier {
+                try? await store.save(earlier)
+            } else {
+                try? await s3.deleteObject(
+                    bucket: results.bucket,
+                    key: results.key + request.taskId + ".json",
+                    logger: logger
+                )
+            }
             throw JobError(.notAvailable, "the job queue did not take the message: \(error)")
         }
         return Receipt(
@@ -156,7 +167,12 @@ package struct JobEnqueuer: Sendable {
         } catch {
             throw JobError(.sourceUnavailable, "cannot list the source: \(error)")
         }
-        try configuration.limits.check(objects, logger: logger)
+        do {
+            try configuration.limits.check(objects, logger: logger)
+        } catch {
+            // The job's own check; the field tells an API client which input is too large.
+            throw JobError(error.code, error.message, field: "s3SourceUri")
+        }
         let inputs = objects.filter { !$0.key.hasSuffix("/") }
         guard !inputs.isEmpty else {
             throw JobError(.refused, "no objects under the prefix", field: "s3SourceUri")

@@ -2,8 +2,9 @@ import CompressionJob
 import Foundation
 import NIOCore
 
-/// The Lambda events the worker understands, told apart by their shape. A later event kind (API
-/// Gateway HTTP requests) is one more case and one more probe here.
+/// The Lambda events the worker understands, told apart by their shape. API Gateway HTTP API
+/// events never get here: the executable's `LambdaEventDispatcher` sends them to the HTTP API
+/// first (CompressionAPI, which this module does not depend on).
 package enum LambdaEvent: Sendable, Equatable {
     /// An SQS event source mapping's batch.
     case sqs(SQSEvent)

@@ -218,6 +218,50 @@ struct APIIntegrationTests {
         }
     }
 
+    @Test func aSourceOverTheLimitsIsRefusedBeforeAnythingIsWritten() async throws {
+        let env = try APILocalStack.require("limits")
+        try await env.withClientsAndQueue("limits") { s3, sqs, _, queueURL in
+            try await env.uploadStudy(s3, folder: "study/", slices: 3)
+            var service = try Self.service(env, s3, sqs, queueURL)
+            let query = "s3SourceUri=" + Self.encode(env.uri("study/"))
+            try await withPlainHTTPClient { http in
+                for (files, bytes, limit) in [(2, 1 << 30, "MAX_FILES_PER_JOB"), (100, 1000, "MAX_JOB_BYTES")] {
+                    service.configuration.maxFilesPerJob = files
+                    service.configuration.maxJobBytes = bytes
+                    try await APIServer.withServer(service: service, logger: quietLogger) { port in
+                        let answer = try await APIClient(http: http, port: port).send(.POST, "/compress-dicom?" + query)
+                        #expect(answer.status == 400, "\(answer)")
+                        #expect(answer.errorCode == "refused")
+                        #expect(answer.errorField == "s3SourceUri")
+                        #expect(answer.body.contains(limit))
+                    }
+                }
+            }
+            #expect(try await APILocalStack.messagesInQueue(sqs, queueURL) == 0)
+            #expect(try await env.keys(s3, under: "results/").isEmpty)
+        }
+    }
+
+    @Test func aQueueThatRefusesTheMessageLeavesNoQueuedResult() async throws {
+        let env = try APILocalStack.require("noqueue")
+        try await env.withClientsAndQueue("noqueue") { s3, sqs, _, queueURL in
+            try await env.uploadStudy(s3, folder: "study/", slices: 1)
+            var service = try Self.service(env, s3, sqs, queueURL)
+            service.configuration.queueURL = queueURL + "-does-not-exist"
+            try await withPlainHTTPClient { http in
+                try await APIServer.withServer(service: service, logger: quietLogger) { port in
+                    let answer = try await APIClient(http: http, port: port).send(
+                        .POST,
+                        "/compress-dicom?s3SourceUri=" + Self.encode(env.uri("study/"))
+                    )
+                    #expect(answer.status == 503, "\(answer)")
+                    #expect(answer.errorCode == "unavailable")
+                }
+            }
+            #expect(try await env.keys(s3, under: "results/").isEmpty)
+        }
+    }
+
     @Test func aJSONBodyIsAcceptedAndAnExistingTaskIsAConflict() async throws {
         let env = try APILocalStack.require("json")
         try await env.withClientsAndQueue("json") { s3, sqs, _, queueURL in
@@ -362,8 +406,23 @@ struct APIIntegrationTests {
                         #expect(answer.body == served.body, "\(method) \(path)?\(query)")
                         #expect(answer.headers["content-type"] == served.headers["content-type"])
                         #expect(!answer.isBase64Encoded)
-                        #expect(served.status < 500 || path == "/queue", "\(method) \(path): \(served)")
+                        #expect(served.status < 500, "\(method) \(path): \(served)")
                     }
+                    // With a queued task: its status (with the queue position) and the list, both ways.
+                    let submit = "taskId=both-1&s3SourceUri=" + Self.encode(env.uri("study/"))
+                    let accepted = try await api.send(.POST, "/compress-dicom?" + submit, headers: key)
+                    #expect(accepted.status == 202, "\(accepted)")
+                    for path in ["/compress-dicom/both-1", "/compress-dicom/results"] {
+                        let served = try await api.send(.GET, path, headers: key)
+                        let event = Self.gatewayEvent("GET", path, "", key, nil)
+                        let answer = await gateway.respond(to: ByteBuffer(bytes: event), logger: quietLogger)
+                        #expect(served.status == 200)
+                        #expect(answer.statusCode == served.status, "\(path)")
+                        #expect(answer.body == served.body, "\(path)")
+                    }
+                    let again = Self.gatewayEvent("POST", "/compress-dicom", submit, key, nil)
+                    let conflict = await gateway.respond(to: ByteBuffer(bytes: again), logger: quietLogger)
+                    #expect(conflict.statusCode == 409)
                 }
             }
             // A base64 body is decoded like API Gateway means it.
@@ -371,7 +430,7 @@ struct APIIntegrationTests {
             let decoded = await gateway.respond(to: ByteBuffer(bytes: base64), logger: quietLogger)
             #expect(decoded.statusCode == 400)
             #expect(decoded.body.contains("\"field\" : \"body\""))
-            #expect(try await APILocalStack.messagesInQueue(sqs, queueURL) == 0)
+            #expect(try await APILocalStack.messagesInQueue(sqs, queueURL) == 1)
         }
     }
 
