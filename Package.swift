@@ -177,6 +177,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
+                "AWSClients",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

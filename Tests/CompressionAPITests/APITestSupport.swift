@@ -24,37 +24,22 @@ struct APILocalStack {
     /// `api-tests/<run>/<name>/` in the shared bucket.
     let prefix: String
 
-    private static var variables: [String: String] { ProcessInfo.processInfo.environment }
+    static var shouldRun: Bool { TestLocalStack.shouldRun }
 
-    static var shouldRun: Bool { variables["DICOM_J2K_TEST_ENDPOINT"]?.isEmpty == false || TestEnvironment.isCI }
-
-    static let runID: String = {
-        "a\(Int(Date().timeIntervalSince1970))-\(UUID().uuidString.prefix(6).lowercased())"
-    }()
+    static var runID: String { TestLocalStack.runID }
 
     static func require(_ name: String) throws -> APILocalStack {
-        func value(_ key: String) throws -> String {
-            guard let value = variables[key], !value.isEmpty else {
-                throw MissingTestDataError("\(key) (scripts/test.sh starts LocalStack and sets it)")
-            }
-            return value
-        }
-        let endpoint = try value("DICOM_J2K_TEST_ENDPOINT")
+        let localStack = try TestLocalStack.require()
         return APILocalStack(
-            endpoint: endpoint,
-            bucket: try value("DICOM_J2K_TEST_BUCKET"),
-            configuration: try AWSConfiguration(environment: awsEnvironment(endpoint)),
+            endpoint: localStack.endpoint,
+            bucket: localStack.bucket,
+            configuration: localStack.configuration,
             prefix: "api-tests/\(runID)/\(name)/"
         )
     }
 
     static func awsEnvironment(_ endpoint: String) -> [String: String] {
-        [
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": variables["AWS_ACCESS_KEY_ID"] ?? "test",
-            "AWS_SECRET_ACCESS_KEY": variables["AWS_SECRET_ACCESS_KEY"] ?? "test",
-            "AWS_REGION": variables["AWS_REGION"] ?? "us-east-1",
-        ]
+        TestLocalStack.awsEnvironment(endpoint: endpoint)
     }
 
     func uri(_ sub: String) -> String { "s3://\(bucket)/\(prefix)\(sub)" }
@@ -86,18 +71,8 @@ struct APILocalStack {
         try await withAWSHTTPClient { http in
             let s3 = S3Client(configuration: configuration, httpClient: http)
             let sqs = SQSClient(configuration: configuration, httpClient: http)
-            let queueURL = try await sqs.createQueue(
-                name: "dicom-j2k-\(Self.runID)-\(name)",
-                attributes: ["VisibilityTimeout": "30"],
-                logger: quietLogger
-            )
-            do {
-                let value = try await body(s3, sqs, http, queueURL)
-                try? await sqs.deleteQueue(queueURL: queueURL, logger: quietLogger)
-                return value
-            } catch {
-                try? await sqs.deleteQueue(queueURL: queueURL, logger: quietLogger)
-                throw error
+            return try await TestLocalStack.withQueue(sqs, name: "api-" + name) { queueURL, _ in
+                try await body(s3, sqs, http, queueURL)
             }
         }
     }

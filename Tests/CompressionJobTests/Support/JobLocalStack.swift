@@ -18,29 +18,15 @@ struct JobLocalStack {
     /// Unique per test: `job-tests/<run>/<name>/`.
     let prefix: String
 
-    private static var variables: [String: String] { ProcessInfo.processInfo.environment }
+    static var shouldRun: Bool { TestLocalStack.shouldRun }
 
-    static var shouldRun: Bool { variables["DICOM_J2K_TEST_ENDPOINT"]?.isEmpty == false || TestEnvironment.isCI }
-
-    static let runID: String = "run-\(Int(Date().timeIntervalSince1970))-\(UUID().uuidString.prefix(6).lowercased())"
+    static var runID: String { TestLocalStack.runID }
 
     static func require(_ name: String) throws -> JobLocalStack {
-        func value(_ key: String) throws -> String {
-            guard let value = variables[key], !value.isEmpty else {
-                throw MissingTestDataError("\(key) (scripts/test.sh starts LocalStack and sets it)")
-            }
-            return value
-        }
-        let endpoint = try value("DICOM_J2K_TEST_ENDPOINT")
-        let configuration = try AWSConfiguration(environment: [
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": variables["AWS_ACCESS_KEY_ID"] ?? "test",
-            "AWS_SECRET_ACCESS_KEY": variables["AWS_SECRET_ACCESS_KEY"] ?? "test",
-            "AWS_REGION": variables["AWS_REGION"] ?? variables["AWS_DEFAULT_REGION"] ?? "us-east-1",
-        ])
+        let localStack = try TestLocalStack.require()
         return JobLocalStack(
-            bucket: try value("DICOM_J2K_TEST_BUCKET"),
-            configuration: configuration,
+            bucket: localStack.bucket,
+            configuration: localStack.configuration,
             prefix: "job-tests/\(runID)/\(name)-\(UUID().uuidString.prefix(4).lowercased())/"
         )
     }
