@@ -66,3 +66,34 @@ ensure_hadolint() {
   fi
   export HADOLINT="$venv/bin/hadolint"
 }
+
+# The benchmark (benchmarks/run.sh): the encoders' own command-line tools, each optional (the
+# report names a tool that did not install), and a venv with the decoder and matplotlib.
+BENCH_APT_PACKAGES=(libopenjp2-tools openjph-tools grokj2k-tools)
+BENCH_PIP_PACKAGES=("${PIP_PACKAGES[@]}" "matplotlib==3.11.2")
+ensure_bench_tools() {
+  local p sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  for p in "${BENCH_APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+    log "installing $p (benchmark contender)"
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$p"; } >&2 \
+      || log "WARNING: $p did not install; the benchmark leaves it out"
+  done
+}
+
+# Creates the benchmark venv and exports DICOM_J2K_BENCH_PYTHON.
+ensure_bench_venv() {
+  local venv="$DICOM_J2K_CACHE/venv-bench" stamp
+  stamp=$(printf '%s\n' "${BENCH_PIP_PACKAGES[@]}" | sha1sum | cut -c1-12)
+  if [ ! -f "$venv/.installed-$stamp" ]; then
+    log "creating the benchmark venv in $venv (${BENCH_PIP_PACKAGES[*]})"
+    rm -rf "$venv"
+    mkdir -p "$DICOM_J2K_CACHE"
+    python3 -m venv "$venv" || die "python3 -m venv failed (is python3-venv installed?)"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "${BENCH_PIP_PACKAGES[@]}" >&2 \
+      || die "pip install ${BENCH_PIP_PACKAGES[*]} failed"
+    touch "$venv/.installed-$stamp"
+  fi
+  export DICOM_J2K_BENCH_PYTHON="$venv/bin/python"
+}
