@@ -95,7 +95,7 @@ TEMPLATE = REPO / "deploy" / "template.yaml"
 # Sizes. Full: the concurrency part fits in about 8 minutes and everything in about 12 on the
 # project's 2-core machine; quick: a CI smoke run of well under a minute of encoding.
 FULL = {
-    "slicesPerJob": 60,
+    "slicesPerJob": 80,
     "jobs": 10,
     "scalingSlices": [100, 400, 1200],
     "repeats": 3,
@@ -502,7 +502,9 @@ def _concurrency_run(binary, aws, env, bucket, prefix, source_uri, name, jobs, w
             first_enqueue = time.time()
             for index in range(jobs):
                 task_id = f"{name}-{index:02d}"
-                _run([binary, "enqueue", "--source", source_uri, "--target", f"s3://{bucket}/{prefix}out/{name}/",
+                # One target prefix per job: jobs of one source and target that start in the same
+                # second would pick the same generated ZIP name, and all but one would be retried.
+                _run([binary, "enqueue", "--source", source_uri, "--target", f"s3://{bucket}/{prefix}out/{task_id}/",
                       "--rate", str(RATE), "--task-id", task_id, "--queue-url", queue], worker_env)
                 task_ids.append(task_id)
                 sent.append(time.time())
@@ -965,7 +967,7 @@ def markdown(data: dict, fmt) -> str:
         f"(one gdcmconv per file)."
     )
     failures = sum(r["failures"] for r in runs)
-    sentences.append("Every job completed." if failures == 0 else f"{fmt(failures, 0)} jobs did not complete.")
+    sentences.append("Every job completed." if failures == 0 else f"{_plural(fmt, failures, 'job')} did not complete.")
     lines += [" ".join(sentences), ""]
 
     lines += ["## Scaling", ""]
