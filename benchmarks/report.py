@@ -10,10 +10,11 @@ import math
 
 RATE_FOR_ADVICE = 100  # the rate the recommendation talks about (the prototype's default)
 PSNR_FLOOR = 40.0  # dB: the worst slice a "safe" rate must keep (stated in the report)
-PRODUCT_GROUPS = ("job", "pool", "python")  # whole-study contenders (DICOM in, DICOM out)
+PRODUCT_GROUPS = ("job", "pool", "python")
+MB_PER_VCPU = 1769  # Lambda: memory per vCPU (AWS documentation)  # whole-study contenders (DICOM in, DICOM out)
 ORDER = [
     "job-openjpeg-1t", "job-openjpeg-2t", "job-htj2k-2t", "job-htj2k-1t", "job-quality-2t", "job-quality-1t",
-    "gdcmconv-1p", "gdcmconv-2p", "pydicom-1p", "opj_compress-1t", "grk_compress-1t", "ojph_compress-1t",
+    "gdcmconv-1p", "gdcmconv-2p", "pydicom-1p", "bench-encoder-1t", "opj_compress-1t", "grk_compress-1t", "ojph_compress-1t",
 ]
 
 
@@ -105,7 +106,7 @@ def charts(data, out) -> list[str]:
                 continue
             xs.append(j + (i - (len(rates) - 1) / 2) * width)
             users.append(run["user"]["median"])
-            systems.append(run["system"]["median"])
+            systems.append(run["system"]["median"] or 0.0)
         name = "lossless" if rate == "lossless" else f"{rate}:1"
         bars = ax.bar(xs, users, width, label=name)
         ax.bar(xs, systems, width, bottom=users, color=bars.patches[0].get_facecolor() if bars.patches else None,
@@ -171,12 +172,14 @@ def results_table(data, rate, fmt) -> str:
             name += f" ≥ {fmt(r['psnrTarget'], 1)} dB"
         if r["group"] == "job":
             name = f"**{name}**"
-        psnr = fmt(math.inf) if r["lossless"] else fmt(r["psnr"], 2)
-        psnr_min = fmt(math.inf) if r["lossless"] else fmt(r["psnrMin"], 2)
+        exact = r["lossless"] and r["outputBytes"] is not None
+        psnr = fmt(math.inf) if exact else fmt(r["psnr"], 2)
+        psnr_min = fmt(math.inf) if exact else fmt(r["psnrMin"], 2)
+        output_mb = fmt(r["outputBytes"] / 1e6, 2) if r["outputBytes"] is not None else "–"
         lines.append(
             f"| {name} | {r['codec']} | {range_text(r['wall'], 2, fmt, r['n'])} | {fmt(r['user']['median'], 2)} "
             f"| {fmt(r['system']['median'], 2)} | {range_text(r['peakRSSMB'], 1, fmt, r['n'])} "
-            f"| {fmt(r['outputBytes'] / 1e6, 2)} | {fmt(r['pixelRatio'], 1)} | {fmt(r['fileRatio'], 1)} "
+            f"| {output_mb} | {fmt(r['pixelRatio'], 1)} | {fmt(r['fileRatio'], 1)} "
             f"| {psnr} | {psnr_min} | {fmt(r['maxError'])} | {fmt(r['failures'])} |"
         )
     return "\n".join(lines)
@@ -197,10 +200,13 @@ def recommendation(data, fmt, queue_data) -> list[str]:
         return ["No lossy rate was measured in this run, so there is nothing to recommend."]
     rt = rate_text(rate, fmt)
     ok = [r for r in data["runs"] if r["rate"] == rate and r["failures"] == 0]
-    product = [r for r in ok if r["group"] in PRODUCT_GROUPS and not r["contender"].startswith("job-quality")]
+    # Like for like: whole-study contenders writing JPEG 2000 Part 1 at the fixed rate (HTJ2K and
+    # quality mode are judged below).
+    product = [r for r in ok if r["group"] in PRODUCT_GROUPS and r["codec"] == "J2K"
+               and not r["contender"].startswith("job-quality")]
     if product:
         best = min(product, key=lambda r: r["wall"]["median"])
-        line = (f"- **What to run.** At {rt} the fastest whole-study contender is {label(best, fmt)} "
+        line = (f"- **What to run.** At {rt} the fastest whole-study contender writing Part {fmt(1)} is {label(best, fmt)} "
                 f"({fmt(best['wall']['median'], 2)} s median wall for {fmt(data['slices'])} slices")
         others = [r for r in product if r is not best and r["group"] != best["group"]]
         rivals = []
@@ -236,6 +242,16 @@ def recommendation(data, fmt, queue_data) -> list[str]:
                      f"{fmt(oj['wall']['median'], 2)} s with OpenJPEG ({fmt(faster, 2)}× as fast) at "
                      f"{fmt(ht['pixelRatio'], 1)}:{fmt(1)} vs {fmt(oj['pixelRatio'], 1)}:{fmt(1)} and "
                      f"{fmt(ht['psnr'], 2)} vs {fmt(oj['psnr'], 2)} dB PSNR ({fmt(dpsnr, 2)} dB): {verdict}.")
+    alone = find(data, "bench-encoder-1t", rate)
+    if alone and oj and alone["cpu"]["median"]:
+        ideal = alone["wall"]["median"] / oj["threads"]
+        lines.append(f"- **How close to the encoder.** OpenJPEG alone with the job's own settings (`bench "
+                     f"--encoder-only`: every frame once, one thread, no I/O) needs {fmt(alone['cpu']['median'], 2)} "
+                     f"CPU-s; the job spends {fmt(oj['cpu']['median'], 2)} CPU-s "
+                     f"({fmt(oj['cpu']['median'] / alone['cpu']['median'], 2)}×) and takes "
+                     f"{fmt(oj['wall']['median'], 2)} s on {fmt(oj['threads'])} threads against the ideal "
+                     f"{fmt(ideal, 2)} s ({fmt(oj['wall']['median'] / ideal, 2)}×): what remains is process start, "
+                     f"DICOM parsing and writing, the ZIP, and the machine's other load.")
     opj = find(data, "opj_compress-1t", rate)
     if opj and oj and opj["cpu"]["median"]:
         lines.append(f"- **Overhead over the bare encoder.** The job spends {fmt(oj['cpu']['median'], 2)} CPU-s on the "
@@ -273,11 +289,25 @@ def recommendation(data, fmt, queue_data) -> list[str]:
     if cost and cost.get("memoryMB"):
         peak = max((r["peakRSSMB"]["median"] or 0 for r in data["runs"] if r["group"] == "job"), default=0)
         line = (f"- **Lambda.** At {fmt(cost['memoryMB'])} MB (the deploy template's size) a study costs "
-                f"{fmt(cost.get('perStudyUSD'), 5)} USD, {fmt(cost.get('per1000USD'), 2)} USD per {fmt(1000)} studies")
+                f"{fmt(cost.get('perStudyUSD'), 6)} USD, {fmt(cost.get('per1000USD'), 2)} USD per {fmt(1000)} studies")
         if cost.get("prototypePer1000USD") is not None:
             line += f", against the prototype's estimate of {fmt(cost['prototypePer1000USD'], 2)} USD per {fmt(1000)}"
         line += (f". The job's peak RSS in this run was {fmt(peak, 1)} MB, so memory is bought for the CPU share "
-                 f"Lambda ties to it (one vCPU per {fmt(1769)} MB), not for space.")
+                 f"Lambda ties to it (one vCPU per {fmt(MB_PER_VCPU)} MB), not for space.")
+        vcpus = cost["memoryMB"] / MB_PER_VCPU
+        if one and two and two["wall"]["median"] and vcpus >= 2 and cost.get("perStudyUSD"):
+            speedup = one["wall"]["median"] / two["wall"]["median"]
+            # One vCPU: the one-thread time at half the memory; request price aside.
+            single = cost["perStudyUSD"] * (MB_PER_VCPU / cost["memoryMB"]) * speedup
+            if single < cost["perStudyUSD"]:
+                line += (f" With a second core worth only {fmt(speedup, 2)}× here, {fmt(MB_PER_VCPU)} MB (one vCPU) "
+                         f"would cost about {fmt(single * 1000, 2)} USD per {fmt(1000)} studies instead of "
+                         f"{fmt(cost['perStudyUSD'] * 1000, 2)}, each study taking {fmt(speedup, 2)} times as long: choose "
+                         f"{fmt(MB_PER_VCPU)} MB for cost, {fmt(cost['memoryMB'])} MB for latency.")
+            else:
+                line += (f" Two threads run {fmt(speedup, 2)}× as fast as one, so {fmt(cost['memoryMB'])} MB is also "
+                         f"the cheaper size per study (one vCPU would cost about {fmt(single * 1000, 2)} USD per "
+                         f"{fmt(1000)}): keep it.")
         lines.append(line)
     elif queue_data is None:
         lines.append("- **Lambda.** The cost figures come from queue_scale.py, which did not run here.")
@@ -329,6 +359,16 @@ def render(data, fmt, chart_files, picture, queue_module, queue_data, queue_char
                f"then run two, …) so a change in the machine's load spreads over all of them; times are the median "
                f"with min–max in brackets. The benchmark took {fmt(data['benchMinutes'], 1)} minutes, the whole "
                f"script {fmt(data['totalMinutes'], 1)}.")
+    if not data["quick"] and data["slices"] < 399:
+        estimate = data["benchMinutes"] * 399 / max(1, data["slices"]) / 60
+        out.append(f"- Study size: {fmt(data['slices'])} slices, not the sample study's {fmt(399)}: the codec part of "
+                   f"this run took {fmt(data['benchMinutes'], 1)} minutes, so {fmt(399)} slices would take about "
+                   f"{fmt(estimate, 1)} hours on this shared {fmt(m['cores'])}-core machine; the whole report must fit "
+                   f"in about {fmt(30)} minutes. `--slices {fmt(399)}` runs the full study. How time grows with "
+                   f"the study's size is measured separately (Scaling, below).")
+    if data.get("budgetMinutes"):
+        out.append(f"- Time budget: {fmt(data['budgetMinutes'], 0)} minutes (`--budget-minutes`); a rate that would "
+                   f"not have finished in time is left out and named at the top.")
     out.append("- Timing: every contender is one command under GNU time (wall, user and system CPU, peak RSS). GNU "
                "time sits between the Python driver and the contender because a child's `ru_maxrss` includes the "
                "memory of the process that spawned it (docs/benchmarks.md); a gdcmconv pool runs under one "
@@ -360,7 +400,13 @@ def render(data, fmt, chart_files, picture, queue_module, queue_data, queue_char
                f"as our HTJ2K; it has no rate control, so its `-qstep` is found by bisection on the middle slice "
                f"for each rate ("
                + (", ".join(f"{rate_text(_rate(k), fmt)} → {fmt(v, 5)}" for k, v in data["ojphQsteps"].items()) or "none")
-               + ") and used for every slice; our job searches the step per frame instead.")
+               + ") and used for every slice; our job searches the step per frame instead. OpenJPH's raw reader "
+               "takes samples as unsigned, so it gets them shifted up by half the sample range (the level shift "
+               "an encoder applies anyway) and its decoded samples are shifted back before comparing.")
+    out.append("- **OpenJPEG in process alone**: `dicom-j2k bench --encoder-only`, the job's own encoder calls "
+               "(same layout, options and per-frame rate search), every frame once on one thread with no I/O; "
+               "its time is the encode loop's (thread CPU), and it writes no files, so it has no quality figures "
+               "(they are the job's).")
     for missing in data["missing"]:
         out.append(f"- Left out: {missing['label']} ({missing['reason']}).")
     out.append("")

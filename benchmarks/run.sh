@@ -7,7 +7,7 @@
 #
 #   --quick       CI: a tiny study, one run each, two rates and lossless; uses the debug binary
 #                 when one is built (no release build), finishes in about two minutes
-#   --slices N    slices of the generated study (default 399; quick 8)
+#   --slices N    slices of the generated study (default 100, see docs/benchmarks.md; quick 8)
 #   --repeat N    runs of each contender at each rate (default 3; quick 1)
 #   --out DIR     where REPORT.md, charts/ and data/ go (default benchmarks/)
 #   --budget-minutes M   start no new rate after M minutes (the report says which were left out)

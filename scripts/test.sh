@@ -62,6 +62,13 @@ else
   # ZIP whose every entry pydicom decodes (issue: the demo must keep working on a fresh machine).
   log "running the demo (scripts/demo.sh) on a 12-slice study with the debug build"
   DEMO_SLICES=12 DEMO_BUILD=debug DEMO_CHECK=1 DEMO_DIR=$(mktemp -d) scripts/demo.sh >&2
+  # The benchmark report's pipeline (issue 11) on a tiny study with the same debug build: every
+  # contender, the charts, the pictures, and a report whose every number is from the run. It
+  # writes into a temporary folder, never over the committed benchmarks/REPORT.md.
+  log "running the quick benchmark (benchmarks/run.sh --quick) with the debug build"
+  bench_out=$(mktemp -d)
+  benchmarks/run.sh --quick --out "$bench_out" >&2
+  python3 benchmarks/check_report.py "$bench_out"
 fi
 
 # The container check needs a release build (many minutes), so it runs only on request.
