@@ -38,7 +38,7 @@ import contenders as C  # noqa: E402
 # run cut short by --budget-minutes keeps what matters most.
 FULL_RATES = [100, 10, 500, 50, "lossless"]
 QUICK_RATES = [100, 10, "lossless"]
-DEFAULT_SLICES = 100  # see docs/benchmarks.md: 399 slices x 3 runs would take about two hours here
+DEFAULT_SLICES = 200  # see docs/benchmarks.md: 399 slices x 3 runs take about an hour here
 QUEUE_RESERVE_MINUTES = {False: 16.0, True: 1.5}  # queue_scale.py's share of a --budget-minutes run
 PICTURE_RATES = [10, 100, 500]
 

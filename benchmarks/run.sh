@@ -7,10 +7,11 @@
 #
 #   --quick       CI: a tiny study, one run each, two rates and lossless; uses the debug binary
 #                 when one is built (no release build), finishes in about two minutes
-#   --slices N    slices of the generated study (default 100, see docs/benchmarks.md; quick 8)
+#   --slices N    slices of the generated study (default 200, see docs/benchmarks.md; quick 8)
 #   --repeat N    runs of each contender at each rate (default 3; quick 1)
 #   --out DIR     where REPORT.md, charts/ and data/ go (default benchmarks/)
 #   --budget-minutes M   start no new rate after M minutes (the report says which were left out)
+#   --work DIR    keep the scratch files (study, outputs of the picture slice) in DIR
 #
 # Settings: DICOM_J2K_SWIFT (default `swift`) is the build command; DICOM_J2K_BENCH_BINARY uses a
 # binary as it is. Run the full benchmark at a low priority on a shared machine: nice -n 5 benchmarks/run.sh
@@ -24,9 +25,9 @@ args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; args+=(--quick); shift ;;
-    --slices|--repeat|--budget-minutes) [ $# -ge 2 ] || die "$1 needs a value"; args+=("$1" "$2"); shift 2 ;;
+    --slices|--repeat|--budget-minutes|--work) [ $# -ge 2 ] || die "$1 needs a value"; args+=("$1" "$2"); shift 2 ;;
     --out) [ $# -ge 2 ] || die "--out needs a folder"; out=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see benchmarks/run.sh --help)" ;;
   esac
 done
