@@ -122,9 +122,11 @@ def charts(data, out) -> list[str]:
     plt.close(fig)
     written.append("cpu-by-contender.png")
 
-    # Rate-distortion: study PSNR against the achieved pixel ratio, one line per contender.
-    fig, ax = plt.subplots(figsize=(9, 6))
-    for key in keys:
+    # Rate-distortion: PSNR against the achieved pixel ratio, one line per contender; left over the
+    # whole study, right the worst slice. Part 1 contenders share a codec, so their lines lie close.
+    fig, axes = plt.subplots(1, 2, figsize=(14, 6), sharey=True)
+    markers = "os^vDPX*<>hp"
+    for index, key in enumerate(keys):
         points = sorted(
             (r["pixelRatio"], r["psnr"], r["psnrMin"])
             for r in runs
@@ -134,13 +136,17 @@ def charts(data, out) -> list[str]:
             continue
         run = next(r for r in runs if r["contender"] == key)
         style = "--" if run["codec"] == "HTJ2K" else "-"
-        ax.plot([p[0] for p in points], [p[1] for p in points], style, marker="o", label=f"{labels[key]} [{run['codec']}]")
-    ax.set_xscale("log")
-    ax.set_xlabel("achieved ratio (stored pixel bytes ÷ codestream bytes, log scale)")
-    ax.set_ylabel("PSNR over the study, dB (peak 2^BitsStored − 1)")
-    ax.set_title("Rate–distortion: PSNR against achieved ratio")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
+        for ax, column in zip(axes, (1, 2)):
+            ax.plot([p[0] for p in points], [p[column] for p in points], style, marker=markers[index % len(markers)],
+                    alpha=0.8, label=f"{labels[key]} [{run['codec']}]")
+    for ax, title in zip(axes, ("PSNR over the study", "PSNR of the worst slice")):
+        ax.set_xscale("log")
+        ax.set_xlabel("achieved ratio (stored pixel bytes ÷ codestream bytes, log scale)")
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel("PSNR, dB (peak 2^BitsStored − 1)")
+    axes[1].legend(fontsize=7)
+    fig.suptitle("Rate–distortion: PSNR against achieved ratio (dashed: HTJ2K)")
     fig.tight_layout()
     fig.savefig(out / "rate-distortion.png", dpi=110)
     plt.close(fig)
@@ -429,8 +435,8 @@ def render(data, fmt, chart_files, picture, queue_module, queue_data, queue_char
     captions = {
         "time-by-contender.png": "Wall time by contender and rate (median, whiskers min–max).",
         "cpu-by-contender.png": "CPU time by contender and rate (user, system hatched).",
-        "rate-distortion.png": "Rate–distortion: PSNR over the study against the achieved ratio, per contender "
-                               "(dashed: HTJ2K).",
+        "rate-distortion.png": "Rate–distortion: PSNR over the study (left) and of the worst slice (right) "
+                               "against the achieved ratio, per contender (dashed: HTJ2K).",
     }
     for name in chart_files:
         out.append(f"![{captions.get(name, name)}](charts/{name})")

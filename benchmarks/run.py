@@ -289,6 +289,44 @@ def keep_picture(ctx, out, pictures_dir, rate):
                 (pictures_dir / f"rate-{rate}.dcm").write_bytes(archive.read(info))
 
 
+class PictureContext:
+    """What pictures.py needs of the study, rebuilt from a kept --work folder."""
+
+    def __init__(self, study_info: dict, study: pathlib.Path):
+        import numpy as np
+        import pydicom
+
+        self.middle = study_info["middle"]
+        ds = pydicom.dcmread(study / self.middle)
+        self.originals = {self.middle: {"pixels": ds.pixel_array.astype(np.int64), "pixelBytes": len(ds.PixelData)}}
+        self.bits_stored = study_info["bitsStored"]
+        self.slope, self.intercept = study_info["slope"], study_info["intercept"]
+
+
+def render_only(out: pathlib.Path, work: pathlib.Path | None) -> int:
+    data = json.loads((out / "data" / "runs.json").read_text())
+    queue_file = out / "data" / "queue_scale.json"
+    queue_data = json.loads(queue_file.read_text()) if queue_file.exists() else None
+    try:
+        import queue_scale as queue_module
+    except ImportError:
+        queue_module = None
+    numbers = load_numbers_module()
+    import pictures
+    import report
+
+    chart_files = report.charts(data, out / "charts")
+    picture = None
+    if work is not None and (work / "study").is_dir():
+        picture = pictures.draw(PictureContext(data["study"], work / "study"), data, work / "pictures", out / "charts")
+    queue_charts = queue_module.charts(queue_data, out / "charts") if queue_module and queue_data else []
+    text = report.render(data, numbers.fmt, chart_files, picture, queue_module, queue_data, queue_charts)
+    (out / "REPORT.md").write_text(text)
+    numbers.save(out / "data" / "numbers.json")
+    log(f"report re-rendered: {out / 'REPORT.md'}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
@@ -300,7 +338,11 @@ def main() -> int:
     parser.add_argument("--budget-minutes", type=float, default=0,
                         help="stop starting new rates after this many minutes (0 = no limit)")
     parser.add_argument("--no-queue", action="store_true", help="leave out queue_scale.py's sections")
+    parser.add_argument("--render-only", action="store_true",
+                        help="only re-render REPORT.md and the charts from --out's data/ (pictures need --work)")
     args = parser.parse_args()
+    if args.render_only:
+        return render_only(pathlib.Path(args.out).resolve(), pathlib.Path(args.work) if args.work else None)
 
     started = time.time()
     # The codec part runs first and leaves queue_scale.py its share of the budget.
