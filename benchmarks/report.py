@@ -291,6 +291,7 @@ def recommendation(data, fmt, queue_data) -> list[str]:
                      f"slice) writes {fmt(qm['outputBytes'] / 1e6, 2)} MB instead of {fmt(oj['outputBytes'] / 1e6, 2)} MB "
                      f"({fmt(smaller, 2)}× {'smaller' if smaller >= 1 else 'larger'}) in {fmt(qm['wall']['median'], 2)} s "
                      f"vs {fmt(oj['wall']['median'], 2)} s; worst slice {fmt(qm['psnrMin'], 2)} dB.")
+    lines += queue_recommendation(queue_data, fmt)
     cost = (queue_data or {}).get("cost") if isinstance(queue_data, dict) else None
     if cost and cost.get("memoryMB"):
         peak = max((r["peakRSSMB"]["median"] or 0 for r in data["runs"] if r["group"] == "job"), default=0)
@@ -317,6 +318,37 @@ def recommendation(data, fmt, queue_data) -> list[str]:
         lines.append(line)
     elif queue_data is None:
         lines.append("- **Lambda.** The cost figures come from queue_scale.py, which did not run here.")
+    return lines
+
+
+def queue_recommendation(queue_data, fmt) -> list[str]:
+    """Workers and study size, from queue_scale.py's KEYS (concurrency runs, scaling points)."""
+    lines = []
+    if not isinstance(queue_data, dict):
+        return lines
+    runs = [r for r in (queue_data.get("concurrency") or {}).get("runs") or [] if not r.get("failures")]
+    if runs:
+        most = max(r["jobs"] for r in runs)
+        batch = [r for r in runs if r["jobs"] == most and r.get("studiesPerMinute")]
+        if len(batch) >= 2:
+            best = max(batch, key=lambda r: r["studiesPerMinute"])
+            other = min(batch, key=lambda r: r["studiesPerMinute"])
+            lines.append(
+                f"- **Workers.** With {fmt(most)} jobs queued, {fmt(best['workers'])} worker(s) × "
+                f"{fmt(best.get('workerThreads'))} thread(s) completed {fmt(best['studiesPerMinute'], 2)} studies per "
+                f"minute against {fmt(other['studiesPerMinute'], 2)} for {fmt(other['workers'])} × "
+                f"{fmt(other.get('workerThreads'))} (median latency {fmt(best['latency']['median'], 1)} s vs "
+                f"{fmt(other['latency']['median'], 1)} s, at most {fmt(best.get('maxThreads'))} threads and "
+                f"{fmt(best.get('maxProcesses'))} processes): run that layout per machine.")
+    scaling = queue_data.get("scaling") or {}
+    fit, points = scaling.get("fit") or {}, scaling.get("points") or []
+    if fit.get("slope") and len(points) >= 2:
+        small, large = points[0], points[-1]
+        lines.append(
+            f"- **Study size.** Time grows by {fmt(fit['slope'] * 1000, 1)} ms per slice (R² {fmt(fit.get('r2'), 3)}) "
+            f"from {fmt(small['slices'])} to {fmt(large['slices'])} slices, while the peak memory at the largest is "
+            f"{fmt(scaling.get('memoryRatio'), 2)}× that at the smallest: size the worker for its cores, not for "
+            f"the studies it may get.")
     return lines
 
 

@@ -9,7 +9,7 @@
 #                 when one is built (no release build), finishes in about two minutes
 #   --slices N    slices of the generated study (default 200, see docs/benchmarks.md; quick 8)
 #   --repeat N    runs of each contender at each rate (default 3; quick 1)
-#   --out DIR     where REPORT.md, charts/ and data/ go (default benchmarks/)
+#   --out DIR     where REPORT.md, charts/ and data/ go (default benchmarks/; quick: a new temporary folder)
 #   --budget-minutes M   start no new rate after M minutes (the report says which were left out)
 #   --work DIR    keep the scratch files (study, outputs of the picture slice) in DIR
 #
@@ -21,16 +21,19 @@ source scripts/lib/deps.sh
 
 quick=0
 out=benchmarks
+out_given=0
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; args+=(--quick); shift ;;
     --slices|--repeat|--budget-minutes|--work) [ $# -ge 2 ] || die "$1 needs a value"; args+=("$1" "$2"); shift 2 ;;
-    --out) [ $# -ge 2 ] || die "--out needs a folder"; out=$2; shift 2 ;;
+    --out) [ $# -ge 2 ] || die "--out needs a folder"; out=$2; out_given=1; shift 2 ;;
     -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see benchmarks/run.sh --help)" ;;
   esac
 done
+# A quick run never writes over the committed report: without --out it goes to a temporary folder.
+if [ "$quick" = 1 ] && [ "$out_given" = 0 ]; then out=$(mktemp -d); fi
 mkdir -p "$out"
 
 ensure_apt_packages
