@@ -658,7 +658,7 @@ def _scaling(binary, work, sizes, env, log, budget_end) -> dict:
                 repeats = 1
                 notes.append(f"{slices} slices: n = 1 instead of n = {sizes['repeats']} to stay within the time budget")
                 log(f"scaling: {slices} slices once only (time budget)")
-        walls, users, peaks, rus = [], [], [], []
+        walls, users, systems, peaks, rus = [], [], [], [], []
         for index in range(repeats):
             zip_path = out / f"slices-{slices}-{index}.zip"
             result_path = out / f"slices-{slices}-{index}.json"
@@ -669,6 +669,7 @@ def _scaling(binary, work, sizes, env, log, budget_end) -> dict:
                 raise RuntimeError(f"the {slices}-slice run ended {result.get('status')}")
             walls.append(child.wall)
             users.append(child.rusage.ru_utime)
+            systems.append(child.rusage.ru_stime)
             peaks.append(result["compressionStats"]["memoryPeak"] / MIB)
             rus.append(child.rusage.ru_maxrss / 1024)
             zip_path.unlink(missing_ok=True)
@@ -682,6 +683,7 @@ def _scaling(binary, work, sizes, env, log, budget_end) -> dict:
             "wall": wall,
             "walls": walls,
             "cpuUser": _summary(users),
+            "cpuSystem": _summary(systems),
             "peakRSSMB": _summary(peaks),
             "ruMaxRSSMB": _summary(rus),
             "secondsPerSlice": wall["median"] / slices,
@@ -747,6 +749,9 @@ def _cost(concurrency: dict, scaling: dict, sizes: dict) -> dict:
         s3_per_slice = max(0.0, detail["processing"] - detail["compressionTime"]) / concurrency["slicesPerJob"]
     s3 = s3_per_slice * point["slices"] if s3_per_slice is not None else 0.0
     duration = encode + s3
+    # The same study if the cores were its own: CPU time spread over the threads, plus the S3 time.
+    cpu_bound = (point["cpuUser"]["median"] + (point.get("cpuSystem") or {}).get("median", 0.0)) / scaling["threads"] + s3
+    cpu_bound_usd = memory_gb * cpu_bound * PRICES["gbSecondUSD"] + PRICES["requestUSD"]
     gb_seconds = memory_gb * duration
     per_study = gb_seconds * PRICES["gbSecondUSD"] + PRICES["requestUSD"]
     prototype = PROTOTYPE_SECONDS_PER_STUDY * PROTOTYPE_MEMORY_GB * PRICES["gbSecondUSD"] + PRICES["requestUSD"]
@@ -761,6 +766,9 @@ def _cost(concurrency: dict, scaling: dict, sizes: dict) -> dict:
         "s3Phases": {k: detail[k] for k in ("processing", "downloadTime", "compressionTime", "uploadTime")}
         if detail else None,
         "durationSeconds": duration,
+        "cpuBoundSeconds": cpu_bound,
+        "cpuBoundPerStudyUSD": cpu_bound_usd,
+        "cpuBoundPer1000USD": cpu_bound_usd * 1000,
         "gbSeconds": gb_seconds,
         "perStudyUSD": per_study,
         "per1000USD": per_study * 1000,
@@ -784,6 +792,7 @@ def _cost(concurrency: dict, scaling: dict, sizes: dict) -> dict:
 
 def measure(binary: str, work: pathlib.Path, quick: bool, log) -> dict:
     """Runs the three parts; the returned dict is JSON-able (see KEYS at the top)."""
+    log = log.info if hasattr(log, "info") else log  # a callable, or a logging.Logger
     binary = str(pathlib.Path(binary).resolve())
     work = pathlib.Path(work)
     work.mkdir(parents=True, exist_ok=True)
@@ -793,8 +802,11 @@ def measure(binary: str, work: pathlib.Path, quick: bool, log) -> dict:
     run_id = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(3)
     started = time.monotonic()
     began = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    load = {"start": os.getloadavg()[0]}
     concurrency = _concurrency(binary, work, sizes, env, log, run_id)
+    load["afterConcurrency"] = os.getloadavg()[0]
     scaling = _scaling(binary, work, sizes, env, log, started + sizes["budgetSeconds"])
+    load["end"] = os.getloadavg()[0]
     cost = _cost(concurrency, scaling, sizes)
     return {
         "quick": quick,
@@ -803,6 +815,9 @@ def measure(binary: str, work: pathlib.Path, quick: bool, log) -> dict:
         "seconds": time.monotonic() - started,
         "cores": os.cpu_count(),
         "nice": os.nice(0),
+        # One-minute load averages: above the core count, other work shared the cores and the wall
+        # times (and the cost from them) are longer than on a machine of one's own.
+        "loadAverage": load,
         "concurrency": concurrency,
         "scaling": scaling,
         "cost": cost,
@@ -988,13 +1003,15 @@ def markdown(data: dict, fmt) -> str:
     text = []
     if fit["slope"] is not None:
         text.append(
-            f"Time grows linearly with the study: the least-squares line through the medians is "
+            f"{'Time grows linearly with the study' if fit['r2'] >= 0.98 else 'Time is not quite linear in the study size'}: "
+            f"the least-squares line through the medians is "
             f"{fmt(fit['intercept'], 2)} s + {fmt(fit['slope'] * 1000, 2)} ms per slice with R² = "
             f"{fmt(fit['r2'], 4)}."
         )
     small, large = s["points"][0], s["points"][-1]
     text.append(
-        f"Memory stays flat: the peak RSS at {fmt(large['slices'], 0)} slices is "
+        f"{'Memory stays nearly flat' if s['memoryRatio'] <= 1.5 else 'Memory grows with the study'}: "
+        f"the peak RSS at {fmt(large['slices'], 0)} slices is "
         f"{fmt(s['memoryRatio'], 2)}× that at {fmt(small['slices'], 0)} slices "
         f"({fmt(large['peakRSSMB']['median'], 1)} MB against {fmt(small['peakRSSMB']['median'], 1)} MB)."
     )
@@ -1021,6 +1038,12 @@ def markdown(data: dict, fmt) -> str:
         f"| this run, {fmt(k['memoryMB'], 0)} MB | {fmt(k['durationSeconds'], 2)} | {fmt(k['gbSeconds'], 2)} | "
         f"{fmt(k['perStudyUSD'], 6)} | {fmt(k['per1000USD'], 3)} |"
     )
+    if k.get("cpuBoundSeconds") is not None:
+        lines.append(
+            f"| the same, cores of its own (CPU time ÷ threads + S3) | {fmt(k['cpuBoundSeconds'], 2)} | "
+            f"{fmt(k['cpuBoundSeconds'] * k['memoryMB'] / 1024, 2)} | {fmt(k['cpuBoundPerStudyUSD'], 6)} | "
+            f"{fmt(k['cpuBoundPer1000USD'], 3)} |"
+        )
     lines.append(
         f"| the prototype's estimate, {fmt(k['prototypeMemoryGB'], 0)} GB | {fmt(k['prototypeSeconds'], 0)} | "
         f"{fmt(k['prototypeGBSeconds'], 2)} | {fmt(k['prototypePerStudyUSD'], 6)} | "
@@ -1028,8 +1051,19 @@ def markdown(data: dict, fmt) -> str:
     )
     lines.append("")
     ratio = k["perStudyUSD"] / k["prototypePerStudyUSD"]
+    load = data.get("loadAverage") or {}
+    shared = ""
+    if load and max(load.values()) > data.get("cores", 1):
+        shared = (
+            f" The machine was shared (one-minute load average {fmt(min(load.values()), 1)} to "
+            f"{fmt(max(load.values()), 1)} on {_plural(fmt, data['cores'], 'core')}), so the measured wall time is "
+            f"longer than on cores of its own; the second row is the bound from the CPU time."
+        )
+    cpu_ratio = k["cpuBoundPerStudyUSD"] / k["prototypePerStudyUSD"] if k.get("cpuBoundPerStudyUSD") else None
     lines.append(
-        f"A study costs {fmt(ratio, 2)}× the prototype's own estimate. Prices: AWS Lambda on-demand, "
+        f"From the measured wall time a study costs {fmt(ratio, 2)}× the prototype's own estimate"
+        + (f", from the CPU time {fmt(cpu_ratio, 2)}×" if cpu_ratio is not None else "")
+        + f".{shared} Prices: AWS Lambda on-demand, "
         f"{k['regionName']}, first duration tier, USD {fmt(k['gbSecondUSD'] * 1e6, 4)} per million GB-seconds of "
         f"duration and USD {fmt(k['requestUSD'] * 1e6, 2)} per million requests, as published by AWS "
         f"([Lambda pricing]({k['priceSources'][0]}), [How AWS Pricing Works: Lambda]({k['priceSources'][1]})), "
@@ -1062,6 +1096,8 @@ def main() -> int:
 
     if args.from_json:
         data = json.loads(pathlib.Path(args.from_json).read_text())
+        # Development: the cost is recomputed, so changes to it show without measuring again.
+        data["cost"] = _cost(data["concurrency"], data["scaling"], QUICK if data["quick"] else FULL)
     else:
         data = measure(args.binary, pathlib.Path(args.work), args.quick, log)
         (out / "queue_scale.json").write_text(json.dumps(data, indent=2))
