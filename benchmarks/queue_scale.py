@@ -52,6 +52,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -270,43 +271,20 @@ class _Child:
         return self.process.returncode
 
 
-def _run(command, env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=900) -> _Child:
-    """Runs a command to its end; raises with its stderr when it fails."""
-    with open(os.devnull, "wb") if stdout is subprocess.DEVNULL else _nullcontext(stdout) as out:
-        err_path = None
-        if stderr is subprocess.PIPE:
-            err_path = pathlib.Path(f"/tmp/queue_scale-{os.getpid()}-{secrets.token_hex(4)}.err")
-            err = open(err_path, "wb")
-        else:
-            err = stderr
+def _run(command, env, timeout=900) -> _Child:
+    """Runs a command to its end (stdout discarded); raises with the end of its stderr when it fails."""
+    with tempfile.TemporaryFile() as err:
+        child = _Child(command, env, subprocess.DEVNULL, err)
         try:
-            child = _Child(command, env, out, err)
-            try:
-                if not child.wait(timeout):
-                    raise RuntimeError(f"{command[1]} did not end within {timeout} s")
-            finally:
-                child.stop()
+            if not child.wait(timeout):
+                raise RuntimeError(f"{command[1]} did not end within {timeout} s")
         finally:
-            if err_path:
-                err.close()
-        text = err_path.read_text(errors="replace") if err_path else ""
-        if err_path:
-            err_path.unlink(missing_ok=True)
+            child.stop()
         if child.returncode != 0:
+            err.seek(0)
+            text = err.read().decode(errors="replace")
             raise RuntimeError(f"{' '.join(map(str, command[:3]))} exited {child.returncode}: {text[-2000:]}")
-        child.stderr_text = text
         return child
-
-
-class _nullcontext:
-    def __init__(self, value):
-        self.value = value
-
-    def __enter__(self):
-        return self.value
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _proc_status(pid: int) -> dict[str, str]:
@@ -406,6 +384,11 @@ def _linear_fit(xs: list[float], ys: list[float]) -> dict:
     ss_tot = sum((y - my) ** 2 for y in ys)
     ss_res = sum((y - (intercept + slope * x)) ** 2 for x, y in zip(xs, ys))
     return {"slope": slope, "intercept": intercept, "r2": 1 - ss_res / ss_tot if ss_tot else 1.0}
+
+
+def _cores() -> int:
+    """The cores this process may run on (the affinity mask, not the machine's count)."""
+    return len(os.sched_getaffinity(0)) or 1
 
 
 def _parse_date(text: str | None) -> float | None:
@@ -580,6 +563,7 @@ def _concurrency_run(binary, aws, env, bucket, prefix, source_uri, name, jobs, w
         "workerCPUUser": [c.rusage.ru_utime if c.rusage else None for c in children],
         "workerExitCodes": [c.returncode for c in children],
         "failures": jobs - len(completed),
+        "retried": sum(1 for j in jobs_data if (j["attempt"] or 1) > 1),
         "leftoverMessages": leftover,
         "jobsDetail": jobs_data,
     }
@@ -589,7 +573,7 @@ def _concurrency(binary, work, sizes, env, log, run_id) -> dict:
     aws = _AWS(env)
     bucket = env["LOCALSTACK_BUCKET"]
     prefix = f"queue-scale/{run_id}/"
-    cores = os.cpu_count() or 1
+    cores = _cores()
     slices = sizes["slicesPerJob"]
     study = _study(binary, work, slices, env, log)
     logs = work / "logs"
@@ -642,7 +626,7 @@ def _concurrency(binary, work, sizes, env, log, run_id) -> dict:
 
 
 def _scaling(binary, work, sizes, env, log, budget_end) -> dict:
-    cores = os.cpu_count() or 1
+    cores = _cores()
     out = work / "scaling"
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -813,7 +797,7 @@ def measure(binary: str, work: pathlib.Path, quick: bool, log) -> dict:
         "binary": binary,
         "startedAt": began,
         "seconds": time.monotonic() - started,
-        "cores": os.cpu_count(),
+        "cores": _cores(),
         "nice": os.nice(0),
         # One-minute load averages: above the core count, other work shared the cores and the wall
         # times (and the cost from them) are longer than on a machine of one's own.
@@ -982,6 +966,10 @@ def markdown(data: dict, fmt) -> str:
         f"(one gdcmconv per file)."
     )
     failures = sum(r["failures"] for r in runs)
+    retried = sum(r.get("retried", 0) for r in runs)
+    if retried:
+        verb = "was" if retried == 1 else "were"
+        sentences.append(f"{_plural(fmt, retried, 'job')} {verb} delivered more than once (a retried attempt).")
     sentences.append("Every job completed." if failures == 0 else f"{_plural(fmt, failures, 'job')} did not complete.")
     lines += [" ".join(sentences), ""]
 
