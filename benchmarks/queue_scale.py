@@ -946,14 +946,14 @@ def markdown(data: dict, fmt) -> str:
         if gain > 1.05:
             why = "a second worker overlaps one job's S3 transfer and single-threaded stretches with the other's encoding"
         elif gain >= 0.95:
-            why = "no real difference: the cores are the limit either way"
+            why = "no real difference; the cores are the limit either way"
         else:
-            why = "slower: each worker encodes on one thread, so a core idles whenever fewer jobs than workers are left"
+            why = "slower; each worker encodes on one thread, so a core idles whenever fewer jobs than workers are left"
         sentences.append(
             f"Two workers with {fmt(two['workerThreads'], 0)} thread{'' if two['workerThreads'] == 1 else 's'} each "
             f"(so the {_plural(fmt, c['cores'], 'core')} are not oversubscribed) reached "
             f"{fmt(two['studiesPerMinute'], 2)} studies per minute, {fmt(gain, 2)}× one worker with "
-            f"{fmt(one['workerThreads'], 0)} threads: {why}; their median latency was "
+            f"{fmt(one['workerThreads'], 0)} threads ({why}); their median latency was "
             f"{fmt(two['latency']['median'], 1)} s against {fmt(one['latency']['median'], 1)} s."
         )
     biggest = max(runs, key=lambda r: r["jobs"])
@@ -1018,7 +1018,8 @@ def markdown(data: dict, fmt) -> str:
         f"{_plural(fmt, k['threads'], 'thread')}). The billed time of a {fmt(k['studySlices'], 0)}-slice study is "
         f"the measured wall time of its `dicom-j2k run` ({fmt(k['encodeSeconds'], 2)} s, median) plus the S3 time "
         f"measured in the queue run ({fmt(k['s3Seconds'], 2)} s: the single job's processing time outside its "
-        f"compression span, scaled to the study's slices)."
+        f"compression span, scaled to the study's slices; LocalStack on this machine's loopback, so S3 in a "
+        f"region will take longer)."
     )
     lines += ["", "| | seconds per study | GB-seconds | per study USD | per thousand studies USD |",
               "|---|---|---|---|---|"]
