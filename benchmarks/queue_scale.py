@@ -52,6 +52,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -270,43 +271,20 @@ class _Child:
         return self.process.returncode
 
 
-def _run(command, env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=900) -> _Child:
-    """Runs a command to its end; raises with its stderr when it fails."""
-    with open(os.devnull, "wb") if stdout is subprocess.DEVNULL else _nullcontext(stdout) as out:
-        err_path = None
-        if stderr is subprocess.PIPE:
-            err_path = pathlib.Path(f"/tmp/queue_scale-{os.getpid()}-{secrets.token_hex(4)}.err")
-            err = open(err_path, "wb")
-        else:
-            err = stderr
+def _run(command, env, timeout=900) -> _Child:
+    """Runs a command to its end (stdout discarded); raises with the end of its stderr when it fails."""
+    with tempfile.TemporaryFile() as err:
+        child = _Child(command, env, subprocess.DEVNULL, err)
         try:
-            child = _Child(command, env, out, err)
-            try:
-                if not child.wait(timeout):
-                    raise RuntimeError(f"{command[1]} did not end within {timeout} s")
-            finally:
-                child.stop()
+            if not child.wait(timeout):
+                raise RuntimeError(f"{command[1]} did not end within {timeout} s")
         finally:
-            if err_path:
-                err.close()
-        text = err_path.read_text(errors="replace") if err_path else ""
-        if err_path:
-            err_path.unlink(missing_ok=True)
+            child.stop()
         if child.returncode != 0:
+            err.seek(0)
+            text = err.read().decode(errors="replace")
             raise RuntimeError(f"{' '.join(map(str, command[:3]))} exited {child.returncode}: {text[-2000:]}")
-        child.stderr_text = text
         return child
-
-
-class _nullcontext:
-    def __init__(self, value):
-        self.value = value
-
-    def __enter__(self):
-        return self.value
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _proc_status(pid: int) -> dict[str, str]:
@@ -406,6 +384,11 @@ def _linear_fit(xs: list[float], ys: list[float]) -> dict:
     ss_tot = sum((y - my) ** 2 for y in ys)
     ss_res = sum((y - (intercept + slope * x)) ** 2 for x, y in zip(xs, ys))
     return {"slope": slope, "intercept": intercept, "r2": 1 - ss_res / ss_tot if ss_tot else 1.0}
+
+
+def _cores() -> int:
+    """The cores this process may run on (the affinity mask, not the machine's count)."""
+    return len(os.sched_getaffinity(0)) or 1
 
 
 def _parse_date(text: str | None) -> float | None:
@@ -580,6 +563,7 @@ def _concurrency_run(binary, aws, env, bucket, prefix, source_uri, name, jobs, w
         "workerCPUUser": [c.rusage.ru_utime if c.rusage else None for c in children],
         "workerExitCodes": [c.returncode for c in children],
         "failures": jobs - len(completed),
+        "retried": sum(1 for j in jobs_data if (j["attempt"] or 1) > 1),
         "leftoverMessages": leftover,
         "jobsDetail": jobs_data,
     }
@@ -589,7 +573,7 @@ def _concurrency(binary, work, sizes, env, log, run_id) -> dict:
     aws = _AWS(env)
     bucket = env["LOCALSTACK_BUCKET"]
     prefix = f"queue-scale/{run_id}/"
-    cores = os.cpu_count() or 1
+    cores = _cores()
     slices = sizes["slicesPerJob"]
     study = _study(binary, work, slices, env, log)
     logs = work / "logs"
@@ -642,7 +626,7 @@ def _concurrency(binary, work, sizes, env, log, run_id) -> dict:
 
 
 def _scaling(binary, work, sizes, env, log, budget_end) -> dict:
-    cores = os.cpu_count() or 1
+    cores = _cores()
     out = work / "scaling"
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -658,7 +642,7 @@ def _scaling(binary, work, sizes, env, log, budget_end) -> dict:
                 repeats = 1
                 notes.append(f"{slices} slices: n = 1 instead of n = {sizes['repeats']} to stay within the time budget")
                 log(f"scaling: {slices} slices once only (time budget)")
-        walls, users, peaks, rus = [], [], [], []
+        walls, users, systems, peaks, rus = [], [], [], [], []
         for index in range(repeats):
             zip_path = out / f"slices-{slices}-{index}.zip"
             result_path = out / f"slices-{slices}-{index}.json"
@@ -669,6 +653,7 @@ def _scaling(binary, work, sizes, env, log, budget_end) -> dict:
                 raise RuntimeError(f"the {slices}-slice run ended {result.get('status')}")
             walls.append(child.wall)
             users.append(child.rusage.ru_utime)
+            systems.append(child.rusage.ru_stime)
             peaks.append(result["compressionStats"]["memoryPeak"] / MIB)
             rus.append(child.rusage.ru_maxrss / 1024)
             zip_path.unlink(missing_ok=True)
@@ -682,6 +667,7 @@ def _scaling(binary, work, sizes, env, log, budget_end) -> dict:
             "wall": wall,
             "walls": walls,
             "cpuUser": _summary(users),
+            "cpuSystem": _summary(systems),
             "peakRSSMB": _summary(peaks),
             "ruMaxRSSMB": _summary(rus),
             "secondsPerSlice": wall["median"] / slices,
@@ -747,6 +733,9 @@ def _cost(concurrency: dict, scaling: dict, sizes: dict) -> dict:
         s3_per_slice = max(0.0, detail["processing"] - detail["compressionTime"]) / concurrency["slicesPerJob"]
     s3 = s3_per_slice * point["slices"] if s3_per_slice is not None else 0.0
     duration = encode + s3
+    # The same study if the cores were its own: CPU time spread over the threads, plus the S3 time.
+    cpu_bound = (point["cpuUser"]["median"] + (point.get("cpuSystem") or {}).get("median", 0.0)) / scaling["threads"] + s3
+    cpu_bound_usd = memory_gb * cpu_bound * PRICES["gbSecondUSD"] + PRICES["requestUSD"]
     gb_seconds = memory_gb * duration
     per_study = gb_seconds * PRICES["gbSecondUSD"] + PRICES["requestUSD"]
     prototype = PROTOTYPE_SECONDS_PER_STUDY * PROTOTYPE_MEMORY_GB * PRICES["gbSecondUSD"] + PRICES["requestUSD"]
@@ -761,6 +750,9 @@ def _cost(concurrency: dict, scaling: dict, sizes: dict) -> dict:
         "s3Phases": {k: detail[k] for k in ("processing", "downloadTime", "compressionTime", "uploadTime")}
         if detail else None,
         "durationSeconds": duration,
+        "cpuBoundSeconds": cpu_bound,
+        "cpuBoundPerStudyUSD": cpu_bound_usd,
+        "cpuBoundPer1000USD": cpu_bound_usd * 1000,
         "gbSeconds": gb_seconds,
         "perStudyUSD": per_study,
         "per1000USD": per_study * 1000,
@@ -784,6 +776,7 @@ def _cost(concurrency: dict, scaling: dict, sizes: dict) -> dict:
 
 def measure(binary: str, work: pathlib.Path, quick: bool, log) -> dict:
     """Runs the three parts; the returned dict is JSON-able (see KEYS at the top)."""
+    log = log.info if hasattr(log, "info") else log  # a callable, or a logging.Logger
     binary = str(pathlib.Path(binary).resolve())
     work = pathlib.Path(work)
     work.mkdir(parents=True, exist_ok=True)
@@ -793,16 +786,22 @@ def measure(binary: str, work: pathlib.Path, quick: bool, log) -> dict:
     run_id = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(3)
     started = time.monotonic()
     began = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    load = {"start": os.getloadavg()[0]}
     concurrency = _concurrency(binary, work, sizes, env, log, run_id)
+    load["afterConcurrency"] = os.getloadavg()[0]
     scaling = _scaling(binary, work, sizes, env, log, started + sizes["budgetSeconds"])
+    load["end"] = os.getloadavg()[0]
     cost = _cost(concurrency, scaling, sizes)
     return {
         "quick": quick,
         "binary": binary,
         "startedAt": began,
         "seconds": time.monotonic() - started,
-        "cores": os.cpu_count(),
+        "cores": _cores(),
         "nice": os.nice(0),
+        # One-minute load averages: above the core count, other work shared the cores and the wall
+        # times (and the cost from them) are longer than on a machine of one's own.
+        "loadAverage": load,
         "concurrency": concurrency,
         "scaling": scaling,
         "cost": cost,
@@ -947,14 +946,14 @@ def markdown(data: dict, fmt) -> str:
         if gain > 1.05:
             why = "a second worker overlaps one job's S3 transfer and single-threaded stretches with the other's encoding"
         elif gain >= 0.95:
-            why = "no real difference: the cores are the limit either way"
+            why = "no real difference; the cores are the limit either way"
         else:
-            why = "slower: each worker encodes on one thread, so a core idles whenever fewer jobs than workers are left"
+            why = "slower; each worker encodes on one thread, so a core idles whenever fewer jobs than workers are left"
         sentences.append(
             f"Two workers with {fmt(two['workerThreads'], 0)} thread{'' if two['workerThreads'] == 1 else 's'} each "
             f"(so the {_plural(fmt, c['cores'], 'core')} are not oversubscribed) reached "
             f"{fmt(two['studiesPerMinute'], 2)} studies per minute, {fmt(gain, 2)}× one worker with "
-            f"{fmt(one['workerThreads'], 0)} threads: {why}; their median latency was "
+            f"{fmt(one['workerThreads'], 0)} threads ({why}); their median latency was "
             f"{fmt(two['latency']['median'], 1)} s against {fmt(one['latency']['median'], 1)} s."
         )
     biggest = max(runs, key=lambda r: r["jobs"])
@@ -967,6 +966,10 @@ def markdown(data: dict, fmt) -> str:
         f"(one gdcmconv per file)."
     )
     failures = sum(r["failures"] for r in runs)
+    retried = sum(r.get("retried", 0) for r in runs)
+    if retried:
+        verb = "was" if retried == 1 else "were"
+        sentences.append(f"{_plural(fmt, retried, 'job')} {verb} delivered more than once (a retried attempt).")
     sentences.append("Every job completed." if failures == 0 else f"{_plural(fmt, failures, 'job')} did not complete.")
     lines += [" ".join(sentences), ""]
 
@@ -988,13 +991,15 @@ def markdown(data: dict, fmt) -> str:
     text = []
     if fit["slope"] is not None:
         text.append(
-            f"Time grows linearly with the study: the least-squares line through the medians is "
+            f"{'Time grows linearly with the study' if fit['r2'] >= 0.98 else 'Time is not quite linear in the study size'}: "
+            f"the least-squares line through the medians is "
             f"{fmt(fit['intercept'], 2)} s + {fmt(fit['slope'] * 1000, 2)} ms per slice with R² = "
             f"{fmt(fit['r2'], 4)}."
         )
     small, large = s["points"][0], s["points"][-1]
     text.append(
-        f"Memory stays flat: the peak RSS at {fmt(large['slices'], 0)} slices is "
+        f"{'Memory stays nearly flat' if s['memoryRatio'] <= 1.5 else 'Memory grows with the study'}: "
+        f"the peak RSS at {fmt(large['slices'], 0)} slices is "
         f"{fmt(s['memoryRatio'], 2)}× that at {fmt(small['slices'], 0)} slices "
         f"({fmt(large['peakRSSMB']['median'], 1)} MB against {fmt(small['peakRSSMB']['median'], 1)} MB)."
     )
@@ -1013,7 +1018,8 @@ def markdown(data: dict, fmt) -> str:
         f"{_plural(fmt, k['threads'], 'thread')}). The billed time of a {fmt(k['studySlices'], 0)}-slice study is "
         f"the measured wall time of its `dicom-j2k run` ({fmt(k['encodeSeconds'], 2)} s, median) plus the S3 time "
         f"measured in the queue run ({fmt(k['s3Seconds'], 2)} s: the single job's processing time outside its "
-        f"compression span, scaled to the study's slices)."
+        f"compression span, scaled to the study's slices; LocalStack on this machine's loopback, so S3 in a "
+        f"region will take longer)."
     )
     lines += ["", "| | seconds per study | GB-seconds | per study USD | per thousand studies USD |",
               "|---|---|---|---|---|"]
@@ -1021,6 +1027,12 @@ def markdown(data: dict, fmt) -> str:
         f"| this run, {fmt(k['memoryMB'], 0)} MB | {fmt(k['durationSeconds'], 2)} | {fmt(k['gbSeconds'], 2)} | "
         f"{fmt(k['perStudyUSD'], 6)} | {fmt(k['per1000USD'], 3)} |"
     )
+    if k.get("cpuBoundSeconds") is not None:
+        lines.append(
+            f"| the same, cores of its own (CPU time ÷ threads + S3) | {fmt(k['cpuBoundSeconds'], 2)} | "
+            f"{fmt(k['cpuBoundSeconds'] * k['memoryMB'] / 1024, 2)} | {fmt(k['cpuBoundPerStudyUSD'], 6)} | "
+            f"{fmt(k['cpuBoundPer1000USD'], 3)} |"
+        )
     lines.append(
         f"| the prototype's estimate, {fmt(k['prototypeMemoryGB'], 0)} GB | {fmt(k['prototypeSeconds'], 0)} | "
         f"{fmt(k['prototypeGBSeconds'], 2)} | {fmt(k['prototypePerStudyUSD'], 6)} | "
@@ -1028,8 +1040,19 @@ def markdown(data: dict, fmt) -> str:
     )
     lines.append("")
     ratio = k["perStudyUSD"] / k["prototypePerStudyUSD"]
+    load = data.get("loadAverage") or {}
+    shared = ""
+    if load and max(load.values()) > data.get("cores", 1):
+        shared = (
+            f" The machine was shared (one-minute load average {fmt(min(load.values()), 1)} to "
+            f"{fmt(max(load.values()), 1)} on {_plural(fmt, data['cores'], 'core')}), so the measured wall time is "
+            f"longer than on cores of its own; the second row is the bound from the CPU time."
+        )
+    cpu_ratio = k["cpuBoundPerStudyUSD"] / k["prototypePerStudyUSD"] if k.get("cpuBoundPerStudyUSD") else None
     lines.append(
-        f"A study costs {fmt(ratio, 2)}× the prototype's own estimate. Prices: AWS Lambda on-demand, "
+        f"From the measured wall time a study costs {fmt(ratio, 2)}× the prototype's own estimate"
+        + (f", from the CPU time {fmt(cpu_ratio, 2)}×" if cpu_ratio is not None else "")
+        + f".{shared} Prices: AWS Lambda on-demand, "
         f"{k['regionName']}, first duration tier, USD {fmt(k['gbSecondUSD'] * 1e6, 4)} per million GB-seconds of "
         f"duration and USD {fmt(k['requestUSD'] * 1e6, 2)} per million requests, as published by AWS "
         f"([Lambda pricing]({k['priceSources'][0]}), [How AWS Pricing Works: Lambda]({k['priceSources'][1]})), "
@@ -1062,6 +1085,8 @@ def main() -> int:
 
     if args.from_json:
         data = json.loads(pathlib.Path(args.from_json).read_text())
+        # Development: the cost is recomputed, so changes to it show without measuring again.
+        data["cost"] = _cost(data["concurrency"], data["scaling"], QUICK if data["quick"] else FULL)
     else:
         data = measure(args.binary, pathlib.Path(args.work), args.quick, log)
         (out / "queue_scale.json").write_text(json.dumps(data, indent=2))
