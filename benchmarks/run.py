@@ -39,7 +39,7 @@ import contenders as C  # noqa: E402
 FULL_RATES = [100, 10, 500, 50, "lossless"]
 QUICK_RATES = [100, 10, "lossless"]
 DEFAULT_SLICES = 200  # see docs/benchmarks.md: 399 slices x 3 runs take about an hour here
-QUEUE_RESERVE_MINUTES = {False: 16.0, True: 1.5}  # queue_scale.py's share of a --budget-minutes run
+QUEUE_RESERVE_MINUTES = {False: 8.0, True: 1.5}  # queue_scale.py's share of a --budget-minutes run
 PICTURE_RATES = [10, 100, 500]
 
 
