@@ -5,18 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
 
-venv="$DICOM_J2K_CACHE/venv-deploy"
-packages=(cfn-lint==1.51.0 checkov==3.3.30)
-stamp=$(printf '%s\n' "${packages[@]}" | sha1sum | cut -c1-12)
-if [ ! -f "$venv/.installed-$stamp" ]; then
-  log "creating the deploy-lint venv in $venv (${packages[*]})"
-  rm -rf "$venv"
-  mkdir -p "$DICOM_J2K_CACHE"
-  python3 -m venv "$venv" || die "python3 -m venv failed"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check "${packages[@]}" >&2 \
-    || die "pip install ${packages[*]} failed"
-  touch "$venv/.installed-$stamp"
-fi
+ensure_venv deploy cfn-lint==1.51.0 checkov==3.3.30
+venv=$VENV
 
 templates=(deploy/template.yaml deploy/ecs-poller.yaml)
 "$venv/bin/cfn-lint" "${templates[@]}" || die "cfn-lint found problems in ${templates[*]}"

@@ -67,6 +67,13 @@ else
   # The HTTP API fuzzed from docs/openapi.yaml (schemathesis), against a server and queue of its own.
   log "fuzzing the HTTP API (scripts/fuzz-api.sh)"
   DICOM_J2K_TEST_BUCKET=${DICOM_J2K_TEST_BUCKET:-${LOCALSTACK_BUCKET:-}} scripts/fuzz-api.sh >&2
+  # The benchmark report's pipeline (issue 11) on a tiny study with the same debug build: every
+  # contender, the charts, the pictures, and a report whose every number is from the run. It
+  # writes into a temporary folder, never over the committed benchmarks/REPORT.md.
+  log "running the quick benchmark (benchmarks/run.sh --quick) with the debug build"
+  bench_out=$(mktemp -d)
+  benchmarks/run.sh --quick --out "$bench_out" >&2
+  python3 benchmarks/check_report.py "$bench_out"
 fi
 
 # The container check needs a release build (many minutes), so it runs only on request.

@@ -45,4 +45,22 @@ import Testing
             }
         }
     }
+
+    @Test(.needs(.dicomJ2KExecutable))
+    func encoderOnlyReportsTheEncoderAlone() throws {
+        let tool = try TestEnvironment.dicomJ2KExecutable()
+        try withTemporaryDirectory { folder in
+            let json = folder.appendingPathComponent("bench.json")
+            let run = try runProcess(
+                tool,
+                ["bench", "--slices", "2", "--rate", "50", "--encoder-only", "--json", json.path]
+            )
+            #expect(run.status == 0, "\(run.stderr)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+            #expect(report["images"] as? Int == 2)
+            let timing = try #require(report["encoderAlone"] as? [String: Any])
+            #expect((timing["cpuSeconds"] as? Double ?? 0) > 0)
+            #expect(report["ours"] == nil && report["gdcmconv"] == nil)
+        }
+    }
 }

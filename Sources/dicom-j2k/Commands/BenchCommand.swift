@@ -54,6 +54,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Leave gdcmconv out.")
     var noGdcmconv = false
 
+    @Flag(help: "Only the encoder alone (no job, gdcmconv or in-process rows): the limit row of benchmarks/run.sh.")
+    var encoderOnly = false
+
     @Option(help: "Write all figures as JSON to this file.")
     var json: String?
 
@@ -97,6 +100,10 @@ struct BenchCommand: AsyncParsableCommand {
         )
 
         report.openjphVersion = HTJ2KEncoder.openJPHVersion
+        if encoderOnly {
+            try await runEncoderOnly(folder: folder, into: &report, logger: logger)
+            return
+        }
         var gdcmFolder: URL?
         if noGdcmconv {
             say("gdcmconv left out (--no-gdcmconv)")
@@ -163,12 +170,27 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         print(report.table())
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
-            say("figures written to \(json)")
-        }
+        try write(report)
+    }
+
+    /// `--encoder-only`: the study loaded and every frame encoded once, serially, `repeat` times
+    /// (the fastest counts); the JSON's `encoderAlone` holds the figure.
+    private func runEncoderOnly(folder: URL, into report: inout BenchReport, logger: Logger) async throws {
+        let mode: TranscoderOptions.Mode = rate == 1 ? .lossless : .lossy(ratio: rate)
+        let loaded = try await BenchStudy.load(folder: folder, mode: mode, logger: logger)
+        guard loaded.imageCount > 0 else { throw ValidationError("no transcodable image in \(folder.path)") }
+        report.describe(loaded)
+        say("encoder alone (serial)")
+        report.encoderAlone = try best { try BenchRunners.encoderAlone(loaded, logger: logger) }
+        try write(report)
+    }
+
+    private func write(_ report: BenchReport) throws {
+        guard let json else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+        say("figures written to \(json)")
     }
 
     /// The in-process rows: the same study through `Transcoder` with each codec and mode.
