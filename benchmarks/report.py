@@ -427,7 +427,8 @@ def render(data, fmt, chart_files, picture, queue_module, queue_data, queue_char
                "all) and compared with the original samples. PSNR uses the peak 2^BitsStored − 1; \"PSNR\" is over "
                "the whole study, \"PSNR min\" the worst slice, \"max err\" the largest absolute error in stored "
                "units. Pixel ratio = stored pixel bytes ÷ codestream bytes; file ratio = input file bytes ÷ output "
-               "file bytes (none for the bare encoders). Failures = files missing or not decodable, plus runs that "
+               "file bytes (none for the bare encoders). Output MB: the job's ZIP, the other contenders' DICOM files, "
+               "the bare encoders' codestreams. Failures = files missing or not decodable, plus runs that "
                "exited non-zero. ∞ = exact.")
     out.append("")
     out.append("### Contenders and their settings")
