@@ -313,7 +313,7 @@ def recommendation(data, fmt, queue_data) -> list[str]:
             # One vCPU: the one-thread time at half the memory; request price aside.
             single = cost["perStudyUSD"] * (MB_PER_VCPU / cost["memoryMB"]) * speedup
             if single < cost["perStudyUSD"]:
-                line += (f" With a second core worth only {fmt(speedup, 2)}× here, {fmt(MB_PER_VCPU)} MB (one vCPU) "
+                line += (f" With a second core worth {fmt(speedup, 2)}× here (less than {fmt(2)}×), {fmt(MB_PER_VCPU)} MB (one vCPU) "
                          f"would cost about {fmt(single * 1000, 2)} USD per {fmt(1000)} studies instead of "
                          f"{fmt(cost['perStudyUSD'] * 1000, 2)}, each study taking {fmt(speedup, 2)} times as long: choose "
                          f"{fmt(MB_PER_VCPU)} MB for cost, {fmt(cost['memoryMB'])} MB for latency.")
@@ -350,7 +350,8 @@ def queue_recommendation(queue_data, fmt) -> list[str]:
                 f"(median latency {fmt(best['latency']['median'], 1)} s vs {fmt(other['latency']['median'], 1)} s, "
                 f"at most {count(best.get('maxThreads') or 0, 'thread')} and "
                 f"{count(best.get('maxProcesses') or 0, 'process').replace('processs', 'processes')} at once): "
-                f"run that layout per machine.")
+                + ("run that layout per machine." if best["studiesPerMinute"] >= 1.1 * other["studiesPerMinute"]
+                   else f"within {fmt(10)}% of each other, so either layout does; one worker is simpler."))
     scaling = queue_data.get("scaling") or {}
     fit, points = scaling.get("fit") or {}, scaling.get("points") or []
     if fit.get("slope") and len(points) >= 2:
@@ -426,7 +427,8 @@ def render(data, fmt, chart_files, picture, queue_module, queue_data, queue_char
                "all) and compared with the original samples. PSNR uses the peak 2^BitsStored − 1; \"PSNR\" is over "
                "the whole study, \"PSNR min\" the worst slice, \"max err\" the largest absolute error in stored "
                "units. Pixel ratio = stored pixel bytes ÷ codestream bytes; file ratio = input file bytes ÷ output "
-               "file bytes (none for the bare encoders). Failures = files missing or not decodable, plus runs that "
+               "file bytes (none for the bare encoders). Output MB: the job's ZIP, the other contenders' DICOM files, "
+               "the bare encoders' codestreams. Failures = files missing or not decodable, plus runs that "
                "exited non-zero. ∞ = exact.")
     out.append("")
     out.append("### Contenders and their settings")
