@@ -8,19 +8,14 @@ docs/benchmarks.md), so measuring from here directly would add this script's own
 figure. A pool of processes (gdcmconv) runs under one `xargs -P N`; the kernel passes the largest
 ru_maxrss of the reaped children up, so the figure is the largest single gdcmconv.
 
-Outputs are decoded by quality.py (pydicom + pylibjpeg-openjpeg), the same way for every contender.
+Every output is decoded with pydicom + pylibjpeg-openjpeg (`measure_outputs` below), the same way
+for every contender.
 """
 
 from __future__ import annotations
 
 import pathlib
 import sys
-
-if __name__ == "__main__":
-    # This folder holds numbers.py, the standard library's module name: keep it off the path
-    # before anything imports `numbers`.
-    _here = pathlib.Path(__file__).resolve().parent
-    sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != _here]
 
 import json
 import os

@@ -14,10 +14,6 @@ import pathlib
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-# benchmarks/numbers.py has the standard library's module name: this folder goes to the END of the
-# path before anything imports `numbers` (statistics, numpy, matplotlib do), so they get the
-# standard one; ours is loaded by file path (load_numbers_module).
-sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != HERE] + [str(HERE)]
 
 import argparse
 import datetime
@@ -45,15 +41,6 @@ PICTURE_RATES = [10, 100, 500]
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def load_numbers_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench_numbers", HERE / "numbers.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def command_output(command: list[str]) -> str:
@@ -311,7 +298,7 @@ def render_only(out: pathlib.Path, work: pathlib.Path | None) -> int:
         import queue_scale as queue_module
     except ImportError:
         queue_module = None
-    numbers = load_numbers_module()
+    import report_numbers as numbers
     import pictures
     import report
 
@@ -425,7 +412,7 @@ def main() -> int:
     }
     (out / "data" / "runs.json").write_text(json.dumps(data, indent=1, sort_keys=True))
 
-    numbers = load_numbers_module()
+    import report_numbers as numbers
     import pictures
     import report
 

@@ -2,9 +2,6 @@
 
 Every string it returns is recorded; run.py saves the record (data/numbers.json) next to the
 report, and check_report.py proves that each number in REPORT.md was printed by this run.
-
-Named after its role, not to be imported as `numbers`: that is also a standard library module,
-so run.py loads this file by path.
 """
 
 from __future__ import annotations
