@@ -70,7 +70,7 @@ struct APIIntegrationTests {
 
                     // The queued document and the message, before any worker.
                     #expect(try await env.keys(s3, under: "results/") == ["results/\(taskId).json"])
-                    #expect(try await APILocalStack.messagesInQueue(sqs, queueURL) == 1)
+                    #expect(try await TestLocalStack.messageCount(sqs, queueURL) == 1)
                     let queued = try await api.send(.GET, "/compress-dicom/\(taskId)")
                     #expect(queued.status == 200)
                     #expect(queued.json?["status"] as? String == "queued")
@@ -212,7 +212,7 @@ struct APIIntegrationTests {
                     #expect(tooLarge.errorCode == "payloadTooLarge")
                 }
             }
-            #expect(try await APILocalStack.messagesInQueue(sqs, queueURL) == 0)
+            #expect(try await TestLocalStack.messageCount(sqs, queueURL) == 0)
             #expect(try await env.keys(s3, under: "results/").isEmpty)
             #expect(try await env.keys(s3, under: "out/").isEmpty)
         }
@@ -237,7 +237,7 @@ struct APIIntegrationTests {
                     }
                 }
             }
-            #expect(try await APILocalStack.messagesInQueue(sqs, queueURL) == 0)
+            #expect(try await TestLocalStack.messageCount(sqs, queueURL) == 0)
             #expect(try await env.keys(s3, under: "results/").isEmpty)
         }
     }
@@ -300,7 +300,7 @@ struct APIIntegrationTests {
             #expect(parsed.options.transferSyntax == .htj2k)
             #expect(parsed.options.qualityCheck == .all)
             #expect(parsed.target.description == env.uri("out/"))
-            #expect(try await APILocalStack.messagesInQueue(sqs, queueURL) == 1)
+            #expect(try await TestLocalStack.messageCount(sqs, queueURL) == 1)
         }
     }
 
@@ -430,7 +430,7 @@ struct APIIntegrationTests {
             let decoded = await gateway.respond(to: ByteBuffer(bytes: base64), logger: quietLogger)
             #expect(decoded.statusCode == 400)
             #expect(decoded.body.contains("\"field\" : \"body\""))
-            #expect(try await APILocalStack.messagesInQueue(sqs, queueURL) == 1)
+            #expect(try await TestLocalStack.messageCount(sqs, queueURL) == 1)
         }
     }
 

@@ -96,16 +96,6 @@ struct APILocalStack {
         }
         return keys.sorted()
     }
-
-    static func messagesInQueue(_ sqs: SQSClient, _ queueURL: String) async throws -> Int {
-        let attributes = try await sqs.getQueueAttributes(
-            queueURL: queueURL,
-            names: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-            logger: quietLogger
-        )
-        return (Int(attributes["ApproximateNumberOfMessages"] ?? "") ?? -1)
-            + (Int(attributes["ApproximateNumberOfMessagesNotVisible"] ?? "") ?? 0)
-    }
 }
 
 /// One HTTP exchange's outcome, the same shape for both transports.

@@ -96,3 +96,16 @@ extension TestLocalStack {
         }
     }
 }
+
+extension TestLocalStack {
+    /// Messages visible plus in flight (-1 for a count SQS did not report, so an expected 0 fails).
+    public static func messageCount(_ sqs: SQSClient, _ queueURL: String) async throws -> Int {
+        let attributes = try await sqs.getQueueAttributes(
+            queueURL: queueURL,
+            names: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            logger: Logger(label: "test-localstack", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        return (Int(attributes["ApproximateNumberOfMessages"] ?? "") ?? -1)
+            + (Int(attributes["ApproximateNumberOfMessagesNotVisible"] ?? "") ?? -1)
+    }
+}

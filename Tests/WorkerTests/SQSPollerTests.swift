@@ -22,17 +22,6 @@ struct SQSPollerTests {
         return options
     }
 
-    /// Messages visible plus in flight.
-    static func depth(_ sqs: SQSClient, _ queueURL: String) async throws -> Int {
-        let attributes = try await sqs.getQueueAttributes(
-            queueURL: queueURL,
-            names: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-            logger: quietLogger
-        )
-        return (Int(attributes["ApproximateNumberOfMessages"] ?? "") ?? -1)
-            + (Int(attributes["ApproximateNumberOfMessagesNotVisible"] ?? "") ?? -1)
-    }
-
     @Test func aCompletedMessageIsHandledOnceAndDeleted() async throws {
         let env = try LocalStack.require()
         try await withAWSHTTPClient { http in
@@ -48,7 +37,7 @@ struct SQSPollerTests {
                 #expect(job.calls.map(\.message.messageId) == [id])
                 #expect(job.calls.first?.message.receiveCount == 1)
                 #expect(job.calls.first?.message.sentAt != nil)
-                #expect(try await Self.depth(sqs, queueURL) == 0)
+                #expect(try await LocalStack.messageCount(sqs, queueURL) == 0)
             }
         }
     }
@@ -69,8 +58,8 @@ struct SQSPollerTests {
                 )
                 .poll()
                 #expect(summary.dispositions == [.rejected(reason: "the body is not a job message")])
-                #expect(try await Self.depth(sqs, queueURL) == 0)
-                #expect(try await Self.depth(sqs, try #require(dlqURL)) == 0)
+                #expect(try await LocalStack.messageCount(sqs, queueURL) == 0)
+                #expect(try await LocalStack.messageCount(sqs, try #require(dlqURL)) == 0)
             }
         }
     }
@@ -113,7 +102,7 @@ struct SQSPollerTests {
                 }
                 #expect(stolen == 0)
                 #expect(job.calls.map(\.disposition) == [.completed])
-                #expect(try await Self.depth(sqs, queueURL) == 0)
+                #expect(try await LocalStack.messageCount(sqs, queueURL) == 0)
             }
         }
     }
@@ -135,7 +124,7 @@ struct SQSPollerTests {
                 #expect(summary.dispositions.count == 2)
                 let dead = try await sqs.receiveMessages(queueURL: dlqURL, waitTimeSeconds: 5, logger: quietLogger)
                 #expect(dead.map(\.messageID) == [id])
-                #expect(try await Self.depth(sqs, queueURL) == 0)
+                #expect(try await LocalStack.messageCount(sqs, queueURL) == 0)
             }
         }
     }
@@ -152,7 +141,7 @@ struct SQSPollerTests {
                 let first = try await SQSPoller(sqs: sqs, options: options, handler: job, logger: quietLogger).poll()
                 #expect(first.stopReason == .maxJobs)
                 #expect(first.dispositions == [.completed, .completed])
-                #expect(try await Self.depth(sqs, queueURL) == 1)
+                #expect(try await LocalStack.messageCount(sqs, queueURL) == 1)
 
                 options.maxJobs = nil
                 options.idleExit = .seconds(2)
@@ -218,7 +207,7 @@ struct SQSPollerTests {
                 // The running job finished; no new message was taken after the shutdown began.
                 #expect(job.calls.map(\.disposition) == [.completed])
                 #expect(job.calls.map(\.cancelled) == [false])
-                #expect(try await Self.depth(sqs, queueURL) == 1)
+                #expect(try await LocalStack.messageCount(sqs, queueURL) == 1)
             }
         }
     }

@@ -156,7 +156,7 @@ struct WorkerAcceptanceTests {
                 let (decoded, errors) = try await Self.decodedEntries(s3, setup, zipKey: zip)
                 #expect(decoded == 60)
                 #expect(errors.isEmpty)
-                #expect(try await SQSPollerTests.depth(sqs, queueURL) == 0)
+                #expect(try await LocalStack.messageCount(sqs, queueURL) == 0)
             }
         }
     }
@@ -184,7 +184,7 @@ struct WorkerAcceptanceTests {
                 #expect(
                     try await Self.json(s3, setup, "out/results/\(taskId).json")["status"] as? String == "completed"
                 )
-                #expect(try await SQSPollerTests.depth(sqs, queueURL) == 0)
+                #expect(try await LocalStack.messageCount(sqs, queueURL) == 0)
             }
         }
     }
@@ -334,7 +334,7 @@ struct WorkerAcceptanceTests {
                     try await Self.openUploads(s3, setup, under: "out/") == 0,
                     "\(openAfterKill) upload(s) were open after the kill"
                 )
-                #expect(try await SQSPollerTests.depth(sqs, queueURL) == 0)
+                #expect(try await LocalStack.messageCount(sqs, queueURL) == 0)
             }
         }
     }
@@ -363,7 +363,7 @@ struct WorkerAcceptanceTests {
                 #expect(run.status == 0, "\(run.stderr)")
                 let dead = try await sqs.receiveMessages(queueURL: dlqURL, waitTimeSeconds: 5, logger: quietLogger)
                 #expect(dead.map(\.messageID) == [id])
-                #expect(try await SQSPollerTests.depth(sqs, queueURL) == 0)
+                #expect(try await LocalStack.messageCount(sqs, queueURL) == 0)
                 let result = try await Self.json(s3, setup, "results/\(taskId).json")
                 #expect(result["status"] as? String == "failed")
                 let error = try #require(result["error"] as? [String: Any])
@@ -440,7 +440,7 @@ struct WorkerAcceptanceTests {
                 for (earlier, later) in zip(sorted, sorted.dropFirst()) {
                     #expect(earlier.1 <= later.0, "jobs overlapped: \(earlier) and \(later)")
                 }
-                #expect(try await SQSPollerTests.depth(sqs, queueURL) == 0)
+                #expect(try await LocalStack.messageCount(sqs, queueURL) == 0)
             }
         }
     }

@@ -142,12 +142,7 @@ struct BenchCommand: AsyncParsableCommand {
             )
         }
 
-        let mode: TranscoderOptions.Mode = rate == 1 ? .lossless : .lossy(ratio: rate)
-        let loaded = try await BenchStudy.load(folder: folder, mode: mode, logger: logger)
-        guard loaded.imageCount > 0 else { throw ValidationError("no transcodable image in \(folder.path)") }
-        report.describe(loaded)
-        say("encoder alone (serial)")
-        report.encoderAlone = try best { try BenchRunners.encoderAlone(loaded, logger: logger) }
+        let loaded = try await loadAndTimeEncoder(folder: folder, into: &report, logger: logger)
 
         if !noInProcess {
             try runInProcess(loaded, into: &report, work: work, logger: logger)
@@ -176,13 +171,23 @@ struct BenchCommand: AsyncParsableCommand {
     /// `--encoder-only`: the study loaded and every frame encoded once, serially, `repeat` times
     /// (the fastest counts); the JSON's `encoderAlone` holds the figure.
     private func runEncoderOnly(folder: URL, into report: inout BenchReport, logger: Logger) async throws {
+        _ = try await loadAndTimeEncoder(folder: folder, into: &report, logger: logger)
+        try write(report)
+    }
+
+    /// The study loaded for the encoder, and the encoder alone timed on it (every frame once, serially).
+    private func loadAndTimeEncoder(
+        folder: URL,
+        into report: inout BenchReport,
+        logger: Logger
+    ) async throws -> BenchStudy {
         let mode: TranscoderOptions.Mode = rate == 1 ? .lossless : .lossy(ratio: rate)
         let loaded = try await BenchStudy.load(folder: folder, mode: mode, logger: logger)
         guard loaded.imageCount > 0 else { throw ValidationError("no transcodable image in \(folder.path)") }
         report.describe(loaded)
         say("encoder alone (serial)")
         report.encoderAlone = try best { try BenchRunners.encoderAlone(loaded, logger: logger) }
-        try write(report)
+        return loaded
     }
 
     private func write(_ report: BenchReport) throws {
