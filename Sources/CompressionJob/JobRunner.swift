@@ -64,7 +64,8 @@ package struct JobLimits: Sendable, Equatable {
         var total = 0
         var oversized = 0
         for object in objects {
-            total = total.addingReportingOverflow(object.size).overflow ? .max : total + object.size
+            let (sum, overflow) = total.addingReportingOverflow(object.size)
+            total = overflow ? .max : sum
             if object.size > maxFileBytes {
                 oversized += 1
                 logger.debug(
