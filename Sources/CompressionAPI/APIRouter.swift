@@ -45,11 +45,22 @@ package func makeAPIRouter<Context: RequestContext>(
         router.on(RouterPath(route.path), method: route.method) { request, context -> Response in
             try await respond(route, request: request, context: context, service: service).hummingbird
         }
+        if route.method == .get {
+            // HEAD is the GET without its body (`curl -I`, uptime monitors).
+            router.on(RouterPath(route.path), method: .head) { request, context -> Response in
+                var response = try await respond(route, request: request, context: context, service: service)
+                    .hummingbird
+                response.body = ResponseBody()
+                return response
+            }
+        }
     }
     // Other methods on a known path: 405 (JSON) rather than Hummingbird's 404.
     let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .head, .options]
     for path in Set(APIRoute.allCases.map(\.path)) {
-        let taken = Set(APIRoute.allCases.filter { $0.path == path }.map(\.method))
+        let taken = Set(
+            APIRoute.allCases.filter { $0.path == path }.flatMap { $0.method == .get ? [.get, .head] : [$0.method] }
+        )
         for method in methods where !taken.contains(method) {
             router.on(RouterPath(path), method: method) { _, _ -> Response in throw APIError.methodNotAllowed }
         }

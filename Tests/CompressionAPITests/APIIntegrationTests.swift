@@ -326,6 +326,13 @@ struct APIIntegrationTests {
                     let page = try await api.send(.GET, "/")
                     #expect(page.status == 200)
                     #expect(page.headers["content-type"]?.hasPrefix("text/html") == true)
+                    // HEAD: the GET's status and headers without the body; still 404 for an unknown task.
+                    let head = try await api.send(.HEAD, "/healthz")
+                    #expect(head.status == 200)
+                    #expect(head.body.isEmpty)
+                    #expect(head.headers["content-type"]?.hasPrefix("application/json") == true)
+                    #expect(try await api.send(.HEAD, "/compress-dicom/no-such-task").status == 404)
+                    #expect(try await api.send(.HEAD, "/no/such/route").status == 404)
                 }
             }
         }

@@ -133,7 +133,7 @@ struct APIClient {
     }
 }
 
-enum HTTPMethodName: String { case GET, POST, DELETE, PUT }
+enum HTTPMethodName: String { case GET, HEAD, POST, DELETE, PUT }
 
 /// An HTTP client that does not follow redirects (to see `/download`'s 302).
 func withPlainHTTPClient<T>(_ body: (HTTPClient) async throws -> T) async throws -> T {
