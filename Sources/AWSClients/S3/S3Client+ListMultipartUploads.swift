@@ -27,12 +27,9 @@ extension S3Client {
         guard let root = try? XMLTree.parse(response.body.readableBytesView),
             root.name == "ListMultipartUploadsResult"
         else {
-            throw S3Error(
-                code: .invalidResponse,
-                errorCode: "InvalidResponse",
-                message: "unreadable ListMultipartUploads response",
-                requestID: response.requestID,
-                statusCode: Int(response.status.code),
+            throw S3Error.invalidResponse(
+                "unreadable ListMultipartUploads response",
+                response,
                 operation: operation,
                 bucket: bucket
             )

@@ -325,15 +325,7 @@ public struct S3Client: Sendable {
 
     static func parseListPage(_ response: AWSHTTPResponse, operation: String, bucket: String) throws -> S3ListPage {
         let invalid = { (message: String) in
-            S3Error(
-                code: .invalidResponse,
-                errorCode: "InvalidResponse",
-                message: message,
-                requestID: response.requestID,
-                statusCode: Int(response.status.code),
-                operation: operation,
-                bucket: bucket
-            )
+            S3Error.invalidResponse(message, response, operation: operation, bucket: bucket)
         }
         let root: XMLTree.Element
         do {

@@ -96,6 +96,26 @@ extension S3Error: RetryClassifiable {
 }
 
 extension S3Error {
+    /// S3 answered with success, but not in a form this client can read (`InvalidResponse`).
+    package static func invalidResponse(
+        _ message: String,
+        _ response: AWSHTTPResponse,
+        operation: String,
+        bucket: String,
+        key: String? = nil
+    ) -> S3Error {
+        S3Error(
+            code: .invalidResponse,
+            errorCode: "InvalidResponse",
+            message: message,
+            requestID: response.requestID,
+            statusCode: Int(response.status.code),
+            operation: operation,
+            bucket: bucket,
+            key: key
+        )
+    }
+
     /// Decodes S3's `<Error>` document (or, for bodiless responses such as HEAD, the status).
     ///
     /// - Parameter conditionalWrite: the request carried `If-None-Match: *`, so 412 and 409

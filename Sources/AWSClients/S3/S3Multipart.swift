@@ -78,12 +78,9 @@ extension S3Client {
         guard let root = try? XMLTree.parse(response.body.readableBytesView),
             let uploadID = root.text(of: "UploadId"), !uploadID.isEmpty
         else {
-            throw S3Error(
-                code: .invalidResponse,
-                errorCode: "InvalidResponse",
-                message: "no UploadId in the CreateMultipartUpload response",
-                requestID: response.requestID,
-                statusCode: Int(response.status.code),
+            throw S3Error.invalidResponse(
+                "no UploadId in the CreateMultipartUpload response",
+                response,
                 operation: operation,
                 bucket: bucket,
                 key: key
@@ -115,15 +112,7 @@ extension S3Client {
                 decodeError: Self.errorDecoder(operation, bucket: bucket, key: prefix)
             )
             let invalid = { (message: String) in
-                S3Error(
-                    code: .invalidResponse,
-                    errorCode: "InvalidResponse",
-                    message: message,
-                    requestID: response.requestID,
-                    statusCode: Int(response.status.code),
-                    operation: operation,
-                    bucket: bucket
-                )
+                S3Error.invalidResponse(message, response, operation: operation, bucket: bucket)
             }
             guard let root = try? XMLTree.parse(response.body.readableBytesView),
                 root.name == "ListMultipartUploadsResult"
@@ -216,12 +205,9 @@ extension S3Client {
             decodeError: Self.errorDecoder(operation, bucket: bucket, key: key)
         )
         guard let etag = response.headers.first(name: "etag") else {
-            throw S3Error(
-                code: .invalidResponse,
-                errorCode: "InvalidResponse",
-                message: "no ETag for part \(partNumber)",
-                requestID: response.requestID,
-                statusCode: Int(response.status.code),
+            throw S3Error.invalidResponse(
+                "no ETag for part \(partNumber)",
+                response,
                 operation: operation,
                 bucket: bucket,
                 key: key
