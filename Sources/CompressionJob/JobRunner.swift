@@ -61,11 +61,9 @@ package struct JobLimits: Sendable, Equatable {
         guard objects.count <= maxFiles else {
             throw JobError(.refused, "\(objects.count) files exceed MAX_FILES_PER_JOB=\(maxFiles)")
         }
-        var total = 0
+        let total = objects.totalSize
         var oversized = 0
         for object in objects {
-            let (sum, overflow) = total.addingReportingOverflow(object.size)
-            total = overflow ? .max : sum
             if object.size > maxFileBytes {
                 oversized += 1
                 logger.debug(

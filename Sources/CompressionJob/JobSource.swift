@@ -54,6 +54,14 @@ package protocol JobSource: Sendable {
 }
 
 extension [SourceObject] {
+    /// The sizes added up, `Int.max` on overflow (sizes come from a listing, so they are untrusted).
+    var totalSize: Int {
+        reduce(0) { sum, object in
+            let (next, overflow) = sum.addingReportingOverflow(object.size)
+            return overflow ? .max : next
+        }
+    }
+
     /// Sorted in S3's order: byte order of the UTF-8 keys.
     func sortedByKey() -> [SourceObject] {
         sorted { [UInt8]($0.key.utf8).lexicographicallyPrecedes([UInt8]($1.key.utf8)) }
@@ -79,15 +87,21 @@ package struct S3PrefixSource: JobSource {
     package var location: String { uri.description }
 
     package func list() async throws(JobError) -> [SourceObject] {
-        var objects: [SourceObject] = []
         do {
-            for try await object in s3.listObjects(bucket: uri.bucket, prefix: uri.key, logger: logger) {
-                let relative = String(object.key.dropFirst(uri.key.count))
-                guard !relative.isEmpty else { continue }
-                objects.append(SourceObject(key: relative, size: Int(clamping: object.size)))
-            }
+            return try await listUnderPrefix()
         } catch {
             throw JobError(.sourceUnavailable, "cannot list \(uri): \(error)")
+        }
+    }
+
+    /// The objects under the prefix, keys relative to it, in S3's order; S3's own errors as they
+    /// are, for callers that tell a missing bucket from an unreachable one (`JobEnqueuer`).
+    package func listUnderPrefix() async throws -> [SourceObject] {
+        var objects: [SourceObject] = []
+        for try await object in s3.listObjects(bucket: uri.bucket, prefix: uri.key, logger: logger) {
+            let relative = String(object.key.dropFirst(uri.key.count))
+            guard !relative.isEmpty else { continue }
+            objects.append(SourceObject(key: relative, size: Int(clamping: object.size)))
         }
         return objects.sortedByKey()
     }

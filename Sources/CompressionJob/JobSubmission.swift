@@ -153,13 +153,14 @@ package struct JobEnqueuer: Sendable {
     /// - Throws: ``JobError/Code/refused`` for a limit, a missing or forbidden bucket or an empty
     ///   prefix (field `s3SourceUri`); ``JobError/Code/sourceUnavailable`` when S3 cannot be reached.
     package func listSource(_ uri: S3URI, logger: Logger) async throws(JobError) -> SourceSummary {
-        var objects: [SourceObject] = []
+        let objects: [SourceObject]
         do {
-            for try await object in s3.listObjects(bucket: uri.bucket, prefix: uri.key, logger: logger) {
-                let relative = String(object.key.dropFirst(uri.key.count))
-                guard !relative.isEmpty else { continue }
-                objects.append(SourceObject(key: relative, size: Int(clamping: object.size)))
-            }
+            objects = try await S3PrefixSource(
+                s3: s3,
+                uri: uri,
+                maxFileBytes: configuration.maxFileBytes,
+                logger: logger
+            ).listUnderPrefix()
         } catch let error as S3Error where error.code == .notFound {
             throw JobError(.refused, "bucket \(uri.bucket) does not exist", field: "s3SourceUri")
         } catch let error as S3Error where error.code == .accessDenied {
@@ -177,11 +178,7 @@ package struct JobEnqueuer: Sendable {
         guard !inputs.isEmpty else {
             throw JobError(.refused, "no objects under the prefix", field: "s3SourceUri")
         }
-        let total = inputs.reduce(0) { sum, object in
-            let (next, overflow) = sum.addingReportingOverflow(object.size)
-            return overflow ? .max : next
-        }
-        return SourceSummary(totalFiles: inputs.count, totalSize: total)
+        return SourceSummary(totalFiles: inputs.count, totalSize: inputs.totalSize)
     }
 
     /// Where the ZIP will go: the given file name, or the generated one with `<start>` for the time.
