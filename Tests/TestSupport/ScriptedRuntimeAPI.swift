@@ -1,7 +1,6 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 import Synchronization
 
 /// A scripted Lambda Runtime API on 127.0.0.1 (port 0), the fake for what Lambda cannot be asked to
@@ -84,24 +83,13 @@ public final class ScriptedRuntimeAPI: Sendable {
         _ body: (ScriptedRuntimeAPI) async throws -> T
     ) async throws -> T {
         let server = ScriptedRuntimeAPI(script: script)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(Handler(server: server))
-                }
+        return try await withLoopbackHTTPServer(
+            { Handler(server: server) },
+            { port in
+                server.boundPort.withLock { $0 = port }
+                return try await body(server)
             }
-            .bind(host: "127.0.0.1", port: 0)
-            .get()
-        server.boundPort.withLock { $0 = channel.localAddress?.port ?? 0 }
-        do {
-            let result = try await body(server)
-            try await channel.close()
-            return result
-        } catch {
-            try? await channel.close()
-            throw error
-        }
+        )
     }
 
     /// The answer to a request: status, headers, body; `nil` holds the request open.

@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
+import TestSupport
 
 /// A scripted HTTP/1.1 server on 127.0.0.1 (port 0), for the faults a real service cannot produce on
 /// demand: 503s, slow answers, connections reset mid-body, errors inside a 200.
@@ -57,24 +58,13 @@ final class FaultServer: Sendable {
         _ body: (FaultServer) async throws -> T
     ) async throws -> T {
         let server = FaultServer(behaviour: behaviour)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(Handler(server: server))
-                }
+        return try await withLoopbackHTTPServer(
+            { Handler(server: server) },
+            { port in
+                server.boundPort.withLock { $0 = port }
+                return try await body(server)
             }
-            .bind(host: "127.0.0.1", port: 0)
-            .get()
-        server.boundPort.withLock { $0 = channel.localAddress?.port ?? 0 }
-        do {
-            let result = try await body(server)
-            try await channel.close()
-            return result
-        } catch {
-            try? await channel.close()
-            throw error
-        }
+        )
     }
 
     fileprivate func handle(_ request: Request) -> Action {
