@@ -23,11 +23,6 @@ import Testing
         return try JSONDecoder().decode([String: Expectation].self, from: data)
     }
 
-    /// The executable is built by `swift build --build-tests`, GNU time installed by scripts/lib/deps.sh;
-    /// without them the tests skip, except under CI.
-    static let toolIsBuilt =
-        (try? TestEnvironment.dicomJ2KExecutable()) != nil && FileManager.default.isExecutableFile(atPath: gnuTime)
-
     @Test func corpusIsComplete() throws {
         let expected = try Self.expectations()
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter {
@@ -88,9 +83,9 @@ import Testing
         #expect(!reason.unicodeScalars.contains { $0.value < 0x20 }, "\(name): control characters in \(reason)")
     }
 
-    @Test(.enabled(if: toolIsBuilt || TestEnvironment.isCI, "needs the built dicom-j2k"))
+    @Test(.needs(.dicomJ2KExecutable, .tool(gnuTime, package: "time")))
     func everyFileIsReportedAndArchived() throws {
-        let tool = try #require(try TestEnvironment.dicomJ2KExecutable())
+        let tool = try TestEnvironment.dicomJ2KExecutable()
         let expected = try Self.expectations()
         let names = expected.keys.sorted()
         try withTemporaryDirectory { directory in
@@ -117,9 +112,9 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: toolIsBuilt || TestEnvironment.isCI, "needs the built dicom-j2k"))
+    @Test(.needs(.dicomJ2KExecutable, .tool(gnuTime, package: "time")))
     func eachFileAloneWithItsTimeAndPeakMemory() throws {
-        let tool = try #require(try TestEnvironment.dicomJ2KExecutable())
+        let tool = try TestEnvironment.dicomJ2KExecutable()
         let expected = try Self.expectations()
         var lines: [String] = []
         for (name, expectation) in expected.sorted(by: { $0.key < $1.key }) {
